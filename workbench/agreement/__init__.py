@@ -1,0 +1,63 @@
+"""Inter-annotator agreement metrics: pure functions over coded units, spans and unitizations."""
+
+from workbench.agreement.coefficients import (
+    CodedUnit,
+    alpha_jaccard,
+    alpha_masi,
+    alpha_nominal,
+    alpha_nominal_matrix,
+    alpha_with_distance,
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    jaccard_distance,
+    masi_distance,
+    percent_agreement,
+    scott_pi,
+)
+from workbench.agreement.score import Score
+from workbench.agreement.spans import (
+    PrecisionRecallF1,
+    Span,
+    SpanAgreement,
+    SpanMatching,
+    SpanPair,
+    TokenBounds,
+    span_agreement,
+    span_agreement_exact,
+    span_agreement_overlap,
+    span_agreement_tokens,
+    units_for_identical_spans,
+)
+from workbench.agreement.unitizing import UnitizedDocument, UnitizingAlpha, alpha_unitizing
+
+__all__ = [
+    "CodedUnit",
+    "PrecisionRecallF1",
+    "Score",
+    "Span",
+    "SpanAgreement",
+    "SpanMatching",
+    "SpanPair",
+    "TokenBounds",
+    "UnitizedDocument",
+    "UnitizingAlpha",
+    "alpha_jaccard",
+    "alpha_masi",
+    "alpha_nominal",
+    "alpha_nominal_matrix",
+    "alpha_unitizing",
+    "alpha_with_distance",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "jaccard_distance",
+    "masi_distance",
+    "percent_agreement",
+    "scott_pi",
+    "span_agreement",
+    "span_agreement_exact",
+    "span_agreement_overlap",
+    "span_agreement_tokens",
+    "units_for_identical_spans",
+]

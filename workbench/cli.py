@@ -1,0 +1,223 @@
+"""The ``workbench`` command: thin Typer shells over the core, imported lazily (fast --help)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, cast
+
+import typer
+
+if TYPE_CHECKING:
+    from workbench.nlp import AlignMode
+    from workbench.store import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="workbench",
+    help="Annotate claims, stance and topics in news articles; measure agreement;"
+    " export training data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database: a SQLite file path or URL, or postgresql://USER@HOST/DB."
+        " Default: $WORKBENCH_DB, else labels/workbench.db.",
+        show_default=False,
+    ),
+]
+SchemeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--scheme",
+        help="Label scheme TOML. Default: $WORKBENCH_SCHEME, else labels/scheme.toml if present,"
+        " else the scheme stored in the database.",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@dataclass
+class Options:
+    """Global options, given before the command; a command's own --db/--scheme win."""
+
+    db: str | None = None
+    scheme: Path | None = None
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a user error (one line per problem) on stderr; the caller raises the result."""
+    for line in message.splitlines() or [message]:
+        typer.echo(f"error: {line}" if not line.startswith("error:") else line, err=True)
+    return typer.Exit(1)
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a :class:`WorkbenchError` into its message and exit code 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from workbench.errors import WorkbenchError
+
+        try:
+            return command(*args, **kwargs)
+        except WorkbenchError as exc:
+            raise fail(str(exc)) from None
+        except BrokenPipeError:  # e.g. `workbench docs | head`
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper
+
+
+def open_store(ctx: typer.Context, db: str | None, scheme: Path | None) -> Store:
+    """The store for a command, from its own options or the global ones."""
+    from workbench.store import open_store as open_
+
+    options: Options = ctx.obj or Options()
+    return open_(db or options.db, scheme or options.scheme)
+
+
+@app.callback()
+def root(ctx: typer.Context, db: DbOption = None, scheme: SchemeOption = None) -> None:
+    """Workbench: a terminal annotation workbench."""
+    ctx.obj = Options(db, scheme)
+
+
+@app.command("import")
+@user_errors
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help=".txt files, folders (searched recursively for .txt) or .jsonl files; - is stdin.",
+            show_default=False,
+        ),
+    ],
+    annotator: Annotated[
+        str | None,
+        typer.Option(help="Annotator for labelled JSONL lines (overrides _annotator_id)."),
+    ] = None,
+    align: Annotated[
+        str,
+        typer.Option(help="Spans off token boundaries: strict (refuse), expand or contract."),
+    ] = "strict",
+    replace: Annotated[
+        bool, typer.Option(help="Replace an annotator's existing annotation of a document.")
+    ] = False,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Import documents (and annotations in JSONL); nothing is written if any input is bad."""
+    from workbench.importer import import_paths
+
+    if align not in ("strict", "expand", "contract"):
+        raise fail(f"--align {align!r}: use strict, expand or contract")
+    store = open_store(ctx, db, scheme)
+    with _progress("Importing") as advance:
+        summary = import_paths(
+            store,
+            paths,
+            annotator=annotator,
+            align=cast("AlignMode", align),
+            replace=replace,
+            progress=advance,
+        )
+    parts = [f"imported {len(summary.imported)} document{'s' * (len(summary.imported) != 1)}"]
+    if summary.annotations:
+        parts.append(f"{summary.annotations} annotations with {summary.spans} spans")
+    parts.append(f"skipped {len(summary.skipped)}")
+    typer.echo(", ".join(parts) + f" (database: {store.db.name})", err=True)
+    for name, why in summary.skipped[:10]:
+        typer.echo(f"  skipped {name}: {why}", err=True)
+    if len(summary.skipped) > 10:
+        typer.echo(f"  ... and {len(summary.skipped) - 10} more skipped", err=True)
+
+
+@app.command()
+@user_errors
+def status(
+    ctx: typer.Context, json: JsonOption = False, db: DbOption = None, scheme: SchemeOption = None
+) -> None:
+    """Progress: documents, and per annotator done, in progress, skipped and spans."""
+    from workbench.report import print_status, status_data
+
+    store = open_store(ctx, db, scheme)
+    data = status_data(store)
+    if json:
+        _print_json(data)
+    else:
+        print_status(data, store.db.name)
+
+
+@app.command()
+@user_errors
+def docs(
+    ctx: typer.Context,
+    json: JsonOption = False,
+    search: Annotated[str, typer.Option(help="Only names that contain this.")] = "",
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """List documents with their length in tokens and spans per annotator."""
+    from workbench.report import docs_data, print_docs
+
+    store = open_store(ctx, db, scheme)
+    data = docs_data(store, search)
+    if json:
+        _print_json(data)
+    else:
+        print_docs(data)
+
+
+def _print_json(data: Any) -> None:
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+class _progress:
+    """A Rich progress bar on stderr when it is a terminal; a no-op otherwise."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._bar = Progress(console=Console(stderr=True), transient=True)
+            self._bar.__enter__()
+            self._task = self._bar.add_task(self.title, total=None)
+        return self.advance
+
+    def advance(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def main() -> None:
+    """The console script."""
+    app()

@@ -1,0 +1,30 @@
+"""The error family for problems a user can fix: the CLI prints the message and exits 1."""
+
+
+class WorkbenchError(Exception):
+    """A problem with the user's input, files or database, explained in one line."""
+
+
+class SchemeError(WorkbenchError):
+    """The label scheme file is invalid, or it drops a label the database still uses."""
+
+
+class DatabaseError(WorkbenchError):
+    """The database cannot be opened, is not a Workbench database, or is of another version."""
+
+
+class InvariantError(WorkbenchError):
+    """A change would break an invariant: a span outside the text or off token boundaries,
+    or a label the scheme lacks."""
+
+
+class NotFoundError(WorkbenchError):
+    """A document, annotator, annotation or span that was asked for does not exist."""
+
+
+class ImportFormatError(WorkbenchError):
+    """An input file is unreadable or malformed; the message names the file and line."""
+
+
+class UndoError(WorkbenchError):
+    """There is nothing to undo or redo, or the change no longer matches the current state."""

@@ -1,0 +1,1 @@
+"""Input and output formats: plain text files and JSONL (Workbench's own, Prodigy, doccano)."""

@@ -1,0 +1,201 @@
+"""JSONL input: streamed line by line, each line checked, errors naming the file and line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from workbench.errors import ImportFormatError
+from workbench.formats.text import MAX_DOCUMENT_BYTES
+from workbench.scheme import KIND_TITLES, LabelKind, Scheme
+from workbench.store.records import NewAnnotation, NewDocument, NewSpan
+
+ANSWER_STATUS = {"accept": "done", "ignore": "skipped", "reject": "skipped"}
+"""Prodigy's answers as our statuses (the answer itself is kept in the document's meta)."""
+
+
+def iter_lines(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Parse JSONL: ``(line number, object)`` per non-blank line, or :class:`ImportFormatError`."""
+    for number, raw in enumerate(lines, start=1):
+        where = f"{source}:{number}"
+        if len(raw) > MAX_DOCUMENT_BYTES * 4:
+            raise ImportFormatError(f"{where}: the line is {len(raw) / 1e6:.0f} MB, too long")
+        if not raw.strip():
+            continue
+        try:
+            value = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
+        except orjson.JSONDecodeError as exc:
+            raise ImportFormatError(f"{where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(value, dict):
+            raise ImportFormatError(f"{where}: expected a JSON object, got {type(value).__name__}")
+        yield number, value
+
+
+def read_lines(path: Path) -> Iterator[bytes]:
+    """The lines of a file, streamed (``-`` is standard input)."""
+    if str(path) == "-":
+        import sys
+
+        yield from sys.stdin.buffer
+        return
+    try:
+        with path.open("rb") as handle:
+            yield from handle
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def _expect(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    # bool is an int in Python, but never a valid offset or count here.
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise ImportFormatError(f"{where}: field {key!r} must be {_kind(kind)}, got {value!r}")
+    if not isinstance(value, kind):
+        raise ImportFormatError(
+            f"{where}: field {key!r} must be {_kind(kind)}, got {type(value).__name__}"
+        )
+    return value
+
+
+def _kind(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", list: "a list", dict: "an object"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _string_list(obj: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = _expect(obj, key, list, where) or []
+    if not all(isinstance(item, str) for item in value):
+        raise ImportFormatError(f"{where}: field {key!r} must be a list of strings")
+    return tuple(value)
+
+
+def parse_spans(raw: Any, text: str, where: str) -> tuple[NewSpan, ...]:
+    """Spans as Workbench and Prodigy write them: objects with start, end (exclusive), label."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ImportFormatError(f"{where}: field 'spans' must be a list")
+    spans = []
+    for index, item in enumerate(raw):
+        at = f"{where}: spans[{index}]"
+        if not isinstance(item, dict):
+            raise ImportFormatError(f"{at}: must be an object with start, end and label")
+        start = _expect(item, "start", int, at)
+        end = _expect(item, "end", int, at)
+        label = _expect(item, "label", str, at)
+        if start is None or end is None or label is None:
+            raise ImportFormatError(f"{at}: needs start, end and label")
+        if not 0 <= start < end <= len(text):
+            raise ImportFormatError(
+                f"{at}: offsets {start}-{end} must satisfy 0 <= start < end <= {len(text)}"
+                " (the text length)"
+            )
+        spans.append(
+            NewSpan(
+                start=start,
+                end=end,
+                label=label,
+                stance=_expect(item, "stance", str, at),
+                topics=_string_list(item, "topics", at),
+            )
+        )
+    return tuple(spans)
+
+
+def workbench_record(
+    obj: dict[str, Any], where: str, fallback_name: str, annotator: str | None
+) -> NewDocument:
+    """One line of Workbench JSONL as a document, with an annotation if it carries labels.
+
+    ``annotator`` (from ``--annotator``) wins over ``_annotator_id`` and ``_session_id``.
+    """
+    text = _expect(obj, "text", str, where)
+    if text is None:
+        raise ImportFormatError(f"{where}: missing the field 'text'")
+    if not text.strip():
+        raise ImportFormatError(f"{where}: field 'text' is empty")
+    meta = _expect(obj, "meta", dict, where) or {}
+    name = meta.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ImportFormatError(f"{where}: field 'meta.name' must be a non-empty string")
+    spans = parse_spans(obj.get("spans"), text, where)
+    stance = _expect(obj, "stance", str, where)
+    topics = _string_list(obj, "topics", where)
+    note = _expect(obj, "note", str, where) or ""
+    status = _expect(obj, "status", str, where)
+    answer = _expect(obj, "answer", str, where)
+    if answer is not None and answer not in ANSWER_STATUS:
+        raise ImportFormatError(f"{where}: field 'answer' must be accept, ignore or reject")
+    if status is None and answer is not None:
+        status = ANSWER_STATUS[answer]
+    labelled = bool(spans or stance or topics or note or status)
+    who = (
+        annotator
+        or _expect(obj, "_annotator_id", str, where)
+        or _expect(obj, "_session_id", str, where)
+    )
+    extra = {k: v for k, v in meta.items() if k not in ("name", "annotator", "source")}
+    if answer is not None:
+        extra["answer"] = answer
+    annotations: tuple[NewAnnotation, ...] = ()
+    if labelled:
+        who = who or meta.get("annotator")
+        if not isinstance(who, str) or not who.strip():
+            raise ImportFormatError(
+                f"{where}: the line has labels but no annotator; set _annotator_id or pass"
+                " --annotator NAME"
+            )
+        annotations = (
+            NewAnnotation(
+                annotator=who.strip(),
+                status=status or "in_progress",
+                stance=stance,
+                topics=topics,
+                note=note,
+                spans=spans,
+            ),
+        )
+    return NewDocument(
+        name=(name or fallback_name).strip(),
+        text=text,
+        meta=extra,
+        origin=where,
+        annotations=annotations,
+    )
+
+
+def read_workbench_jsonl(
+    path: Path, lines: Iterable[bytes] | None = None, annotator: str | None = None
+) -> Iterator[NewDocument]:
+    """Documents from a Workbench (or Prodigy span-task) JSONL file, streamed."""
+    source = str(path)
+    stem = "stdin" if source == "-" else path.stem
+    for number, obj in iter_lines(lines if lines is not None else read_lines(path), source):
+        yield workbench_record(obj, f"{source}:{number}", f"{stem}-{number:06d}", annotator)
+
+
+def unknown_labels(documents: Iterable[NewDocument], scheme: Scheme) -> Counter[str]:
+    """Labels the scheme lacks, counted as ``'LABEL' (claim type)`` and so on."""
+    missing: Counter[str] = Counter()
+    for document in documents:
+        for annotation in document.annotations:
+            _count(missing, scheme, "stance", [annotation.stance] if annotation.stance else [])
+            _count(missing, scheme, "topics", annotation.topics)
+            for span in annotation.spans:
+                _count(missing, scheme, "claim_type", [span.label])
+                _count(missing, scheme, "stance", [span.stance] if span.stance else [])
+                _count(missing, scheme, "topics", span.topics)
+    return missing
+
+
+def _count(missing: Counter[str], scheme: Scheme, kind: LabelKind, names: Iterable[str]) -> None:
+    for name in names:
+        if scheme.get(kind, name) is None:
+            missing[f"{name} ({KIND_TITLES[kind]})"] += 1

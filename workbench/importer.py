@@ -1,0 +1,121 @@
+"""``workbench import``: check every input first, then stream it into the store in one go."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import ImportFormatError
+from workbench.formats.jsonl import read_lines, read_workbench_jsonl, unknown_labels
+from workbench.formats.text import JSONL_SUFFIXES, TEXT_SUFFIXES, read_text_file, text_files
+from workbench.nlp import AlignMode
+from workbench.store import ImportSummary, NewDocument, Store
+
+MAX_REPORTED = 20
+"""How many bad files one error message lists before it says how many more there are."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a path, whether it is JSONL, and (for text) the document name."""
+
+    path: Path
+    jsonl: bool
+    name: str = ""
+
+
+def expand(paths: Sequence[Path]) -> list[Source]:
+    """The inputs named on the command line: folders become the ``.txt`` files below them."""
+    sources: list[Source] = []
+    for path in paths:
+        if str(path) == "-":
+            sources.append(Source(path, jsonl=True))
+        elif path.is_dir():
+            found = [Source(file, False, name) for file, name in text_files(path)]
+            if not found:
+                raise ImportFormatError(f"{path}: no .txt files in this folder")
+            sources.extend(found)
+        elif not path.exists():
+            raise ImportFormatError(f"{path}: no such file or folder")
+        elif path.suffix.lower() in TEXT_SUFFIXES:
+            sources.append(Source(path, False, path.stem))
+        elif path.suffix.lower() in JSONL_SUFFIXES:
+            sources.append(Source(path, jsonl=True))
+        else:
+            raise ImportFormatError(
+                f"{path}: unsupported file type {path.suffix or '(none)'!r};"
+                " import .txt files, folders of them, or .jsonl files"
+            )
+    return sources
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    annotator: str | None = None,
+    align: AlignMode = "strict",
+    replace: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Import files and folders; any bad input stops the run before anything is written.
+
+    ``progress(done, total)`` is called as documents are stored.
+    """
+    sources = expand(paths)
+    stdin: list[bytes] | None = None
+    if any(str(source.path) == "-" for source in sources):
+        import sys
+
+        stdin = list(sys.stdin.buffer)  # read once: it is checked, then imported
+
+    def documents() -> Iterator[NewDocument]:
+        for source in sources:
+            if not source.jsonl:
+                yield read_text_file(source.path, source.name)
+            else:
+                lines = stdin if str(source.path) == "-" else read_lines(source.path)
+                yield from read_workbench_jsonl(source.path, lines, annotator)
+
+    # First pass: every file read and checked, all problems gathered, nothing kept in memory.
+    problems: list[str] = []
+    total = 0
+
+    def counted(records: Iterator[NewDocument]) -> Iterator[NewDocument]:
+        nonlocal total
+        for record in records:
+            total += 1
+            yield record
+
+    for source in sources:
+        try:
+            if source.jsonl:
+                lines = stdin if str(source.path) == "-" else read_lines(source.path)
+                records = read_workbench_jsonl(source.path, lines, annotator)
+                missing = unknown_labels(counted(records), store.scheme)
+                if missing:
+                    listed = ", ".join(f"{name} x{count}" for name, count in missing.most_common())
+                    problems.append(
+                        f"{source.path}: unknown labels {listed}; add them to the scheme"
+                        " (labels/scheme.toml) or fix the file"
+                    )
+            else:
+                read_text_file(source.path, source.name)
+                total += 1
+        except ImportFormatError as exc:
+            problems.append(str(exc))
+    if problems:
+        more = len(problems) - MAX_REPORTED
+        shown = problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])
+        raise ImportFormatError("nothing was imported:\n" + "\n".join(shown))
+
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    return store.add_documents(documents(), align=align, replace=replace, progress=advance)

@@ -1,0 +1,152 @@
+"""The database tables (SQLModel): documents, annotators, annotations, spans, events, metadata."""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION: Final = 1
+"""Bumped whenever the tables change; a database of another version is migrated or refused."""
+
+STATUSES: Final = ("todo", "in_progress", "done", "skipped")
+ROLES: Final = ("annotator", "reviewer")
+GOLD: Final = "gold"
+"""The reserved annotator name under which the reviewer's adjudicated annotations are stored."""
+
+EVENT_DONE: Final = "done"
+EVENT_UNDONE: Final = "undone"
+EVENT_DISCARDED: Final = "discarded"
+EVENT_META: Final = "meta"
+"""Event states: ``done`` can be undone, ``undone`` can be redone, ``discarded`` was undone and
+then overwritten by a new change, ``meta`` records an undo/redo or bookkeeping (never undone)."""
+
+
+def now() -> float:
+    """Timestamps are Unix seconds (UTC): portable across SQLite and PostgreSQL."""
+    return time.time()
+
+
+def _fk(target: str, *, index: bool = True) -> Column[int]:
+    return Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=False, index=index)
+
+
+class Meta(SQLModel, table=True):
+    """Key-value facts about the database: ``schema_version`` and the ``scheme`` in force."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=Text)
+
+
+class Document(SQLModel, table=True):
+    """One article: its exact text, content hash and tokenization (four packed arrays)."""
+
+    __tablename__ = "document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=512)
+    text: str = Field(sa_type=Text)
+    hash: str = Field(unique=True, max_length=64)
+    meta: str = Field(default="{}", sa_type=Text)
+    n_chars: int
+    n_tokens: int
+    n_sents: int
+    tok_starts: bytes = Field(sa_type=LargeBinary)
+    tok_ends: bytes = Field(sa_type=LargeBinary)
+    tok_spaces: bytes = Field(sa_type=LargeBinary)
+    sent_starts: bytes = Field(sa_type=LargeBinary)
+    created_at: float = Field(default_factory=now)
+
+
+class Annotator(SQLModel, table=True):
+    """A person (or the reserved ``gold``) who annotates or reviews."""
+
+    __tablename__ = "annotator"
+    __table_args__ = (CheckConstraint("role IN ('annotator', 'reviewer')", name="ck_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=128)
+    role: str = Field(default="annotator", max_length=16)
+    created_at: float = Field(default_factory=now)
+
+
+class Annotation(SQLModel, table=True):
+    """One annotator's work on one document: status, document stance and topics, note, time."""
+
+    __tablename__ = "annotation"
+    __table_args__ = (
+        CheckConstraint("status IN ('todo', 'in_progress', 'done', 'skipped')", name="ck_status"),
+        CheckConstraint("seconds >= 0", name="ck_seconds"),
+        Index("ux_annotation_doc_annotator", "document_id", "annotator_id", unique=True),
+        Index("ix_annotation_annotator_status", "annotator_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(sa_column=_fk("document.id", index=False))
+    annotator_id: int = Field(sa_column=_fk("annotator.id", index=False))
+    status: str = Field(default="todo", max_length=16)
+    stance: str | None = Field(default=None, max_length=64)
+    topics: str = Field(default="[]", sa_type=Text)
+    """A JSON array of topic names, sorted."""
+    note: str = Field(default="", sa_type=Text)
+    seconds: float = 0.0
+    """Active annotation time, in seconds."""
+    created_at: float = Field(default_factory=now)
+    updated_at: float = Field(default_factory=now)
+
+
+class Span(SQLModel, table=True):
+    """A claim span of an annotation: character and token offsets (ends exclusive), labels."""
+
+    __tablename__ = "span"
+    __table_args__ = (
+        CheckConstraint('start >= 0 AND start < "end"', name="ck_span_chars"),
+        CheckConstraint("token_start >= 0 AND token_start < token_end", name="ck_span_tokens"),
+        Index("ix_span_annotation_start", "annotation_id", "start"),
+        # Undo re-creates a deleted span under its old id, so ids must never be reused.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    annotation_id: int = Field(sa_column=_fk("annotation.id", index=False))
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    label: str = Field(max_length=64)
+    stance: str | None = Field(default=None, max_length=64)
+    topics: str = Field(default="[]", sa_type=Text)
+    """A JSON array of topic names, sorted."""
+    created_at: float = Field(default_factory=now)
+    updated_at: float = Field(default_factory=now)
+
+
+class Event(SQLModel, table=True):
+    """One change, append-only: what changed (before and after, as JSON), by whom and when.
+
+    Undo applies ``before``; redo applies ``after``. The log outlives restarts.
+    """
+
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_annotation_state", "annotation_id", "state", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    annotation_id: int = Field(sa_column=_fk("annotation.id", index=False))
+    annotator_id: int = Field(sa_column=_fk("annotator.id"))
+    at: float = Field(default_factory=now)
+    action: str = Field(max_length=32)
+    entity: str = Field(max_length=16)
+    """``span`` or ``annotation``."""
+    entity_id: int
+    before: str | None = Field(default=None, sa_type=Text)
+    after: str | None = Field(default=None, sa_type=Text)
+    state: str = Field(default=EVENT_DONE, max_length=16)
+    target_id: int | None = None
+    """For an undo or redo: the event it undid or redid."""

@@ -1,0 +1,214 @@
+"""What every part of the store shares: the database, the scheme, caches and the invariants."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from sqlmodel import Session, col, select, update
+
+from workbench import models
+from workbench.errors import InvariantError, NotFoundError
+from workbench.nlp import Tokenization
+from workbench.scheme import LabelKind, Scheme
+from workbench.store.engine import Database
+from workbench.store.records import DocumentData, SpanInfo
+
+DOCUMENT_CACHE_SIZE = 64
+
+
+def dumps(value: Any) -> str:
+    """Compact, key-sorted JSON text (so equal values give equal text)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def loads_topics(text: str | None) -> tuple[str, ...]:
+    """A stored JSON array of topics as a tuple."""
+    if not text:
+        return ()
+    return tuple(orjson.loads(text))
+
+
+def span_info(row: models.Span) -> SpanInfo:
+    """The record of a span row."""
+    assert row.id is not None
+    return SpanInfo(
+        id=row.id,
+        annotation_id=row.annotation_id,
+        start=row.start,
+        end=row.end,
+        token_start=row.token_start,
+        token_end=row.token_end,
+        label=row.label,
+        stance=row.stance,
+        topics=loads_topics(row.topics),
+    )
+
+
+def span_state(row: models.Span) -> dict[str, Any]:
+    """What an event records of a span: everything but its identity and timestamps."""
+    return {
+        "start": row.start,
+        "end": row.end,
+        "token_start": row.token_start,
+        "token_end": row.token_end,
+        "label": row.label,
+        "stance": row.stance,
+        "topics": list(loads_topics(row.topics)),
+    }
+
+
+class StoreBase:
+    """The database and scheme, a small cache of documents, and checks every change passes."""
+
+    def __init__(self, db: Database, scheme: Scheme) -> None:
+        self.db = db
+        self.scheme = scheme
+        self._documents: OrderedDict[int, DocumentData] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # Documents never change once imported, so caching them is always safe.
+    def document(self, document_id: int) -> DocumentData:
+        """A document with text and tokens; raises :class:`NotFoundError` if there is none."""
+        with self._cache_lock:
+            cached = self._documents.get(document_id)
+            if cached is not None:
+                self._documents.move_to_end(document_id)
+                return cached
+        with self.db.read() as session:
+            row = session.get(models.Document, document_id)
+            if row is None:
+                raise NotFoundError(f"no document with id {document_id}")
+            data = _document_data(row)
+        with self._cache_lock:
+            self._documents[document_id] = data
+            while len(self._documents) > DOCUMENT_CACHE_SIZE:
+                self._documents.popitem(last=False)
+        return data
+
+    def check_labels(
+        self, label: str | None, stance: str | None, topics: Iterable[str], where: str
+    ) -> None:
+        """Raise :class:`InvariantError` if a label is not in the scheme."""
+        if label is not None:
+            self._check_name("claim_type", label, where)
+        if stance is not None:
+            self._check_name("stance", stance, where)
+        for topic in topics:
+            self._check_name("topics", topic, where)
+
+    def _check_name(self, kind: LabelKind, name: str, where: str) -> None:
+        if self.scheme.get(kind, name) is None:
+            names = ", ".join(self.scheme.names(kind))
+            raise InvariantError(f"{where}: unknown {kind} label {name!r}; the scheme has {names}")
+
+    def check_span(
+        self, document: DocumentData, start: int, end: int, where: str
+    ) -> tuple[int, int]:
+        """Token indices of a span that lies inside the text and on token boundaries."""
+        length = len(document.text)
+        if not 0 <= start < end <= length:
+            raise InvariantError(
+                f"{where}: span {start}-{end} is outside the text of {document.name}"
+                f" (0-{length}) or empty"
+            )
+        aligned = document.tokens.align(start, end)
+        if aligned is None:
+            raise InvariantError(
+                f"{where}: span {start}-{end} ({document.text[start:end]!r}) does not start and"
+                f" end on token boundaries of {document.name}"
+            )
+        covered = document.text[start:end]
+        if covered != covered.strip():
+            raise InvariantError(f"{where}: span {start}-{end} starts or ends with whitespace")
+        return aligned
+
+    @staticmethod
+    def annotation_row(session: Session, annotation_id: int) -> models.Annotation:
+        """The annotation row (to change it), or :class:`NotFoundError`."""
+        row = session.get(models.Annotation, annotation_id)
+        if row is None:
+            raise NotFoundError(f"no annotation with id {annotation_id}")
+        return row
+
+    @staticmethod
+    def log(
+        session: Session,
+        annotation: models.Annotation,
+        action: str,
+        entity: str,
+        entity_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        auto_status: bool = True,
+    ) -> None:
+        """Record a user's change in the same transaction; it clears the redo stack."""
+        assert annotation.id is not None
+        session.exec(
+            update(models.Event)
+            .where(col(models.Event.annotation_id) == annotation.id)
+            .where(col(models.Event.state) == models.EVENT_UNDONE)
+            .values(state=models.EVENT_DISCARDED)
+        )
+        session.add(
+            models.Event(
+                annotation_id=annotation.id,
+                annotator_id=annotation.annotator_id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                before=None if before is None else dumps(before),
+                after=None if after is None else dumps(after),
+            )
+        )
+        touch(session, annotation, auto_status=auto_status)
+
+
+def touch(session: Session, annotation: models.Annotation, *, auto_status: bool = True) -> None:
+    """Mark an annotation as changed now; a first change moves it from todo to in progress."""
+    annotation.updated_at = models.now()
+    if auto_status and annotation.status == "todo":
+        assert annotation.id is not None
+        session.add(
+            models.Event(
+                annotation_id=annotation.id,
+                annotator_id=annotation.annotator_id,
+                action="status.auto",
+                entity="annotation",
+                entity_id=annotation.id,
+                before=dumps({"status": "todo"}),
+                after=dumps({"status": "in_progress"}),
+                state=models.EVENT_META,
+            )
+        )
+        annotation.status = "in_progress"
+    session.add(annotation)
+
+
+def spans_of(session: Session, annotation_id: int) -> list[models.Span]:
+    """The spans of an annotation, by position (start, longest first)."""
+    return list(
+        session.exec(
+            select(models.Span)
+            .where(col(models.Span.annotation_id) == annotation_id)
+            .order_by(col(models.Span.start), col(models.Span.end).desc(), col(models.Span.id))
+        )
+    )
+
+
+def _document_data(row: models.Document) -> DocumentData:
+    assert row.id is not None
+    return DocumentData(
+        id=row.id,
+        name=row.name,
+        text=row.text,
+        hash=row.hash,
+        meta=orjson.loads(row.meta) if row.meta else {},
+        tokens=Tokenization.from_columns(
+            row.tok_starts, row.tok_ends, row.tok_spaces, row.sent_starts
+        ),
+    )

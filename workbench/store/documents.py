@@ -1,0 +1,395 @@
+"""Documents: bulk import (with any annotations they carry), listings and progress figures."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, delete, func, insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from workbench import models
+from workbench.errors import ImportFormatError, NotFoundError
+from workbench.nlp import AlignMode, Tokenization, tokenize_many
+from workbench.store.core import StoreBase, _document_data, dumps
+from workbench.store.records import (
+    AnnotatorStats,
+    DocumentRow,
+    ImportSummary,
+    NewAnnotation,
+    NewDocument,
+)
+
+BATCH_SIZE = 256
+
+
+def text_hash(text: str) -> str:
+    """The content hash that identifies a document's text (SHA-256 of its UTF-8 bytes)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _batched(items: Iterable[NewDocument], size: int) -> Iterator[list[NewDocument]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class DocumentStore(StoreBase):
+    """Adds and lists documents."""
+
+    def add_documents(
+        self,
+        documents: Iterable[NewDocument],
+        *,
+        align: AlignMode = "strict",
+        replace: bool = False,
+        batch_size: int = BATCH_SIZE,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        """Import documents (and their annotations) in one transaction: all or nothing.
+
+        Texts already in the database are skipped (their annotations still attach to them).
+        Tokenization runs in batches through ``nlp.pipe`` and rows go in with bulk inserts, so
+        memory stays flat however many documents stream through. An annotator's existing,
+        non-empty annotation of a document is kept (reported as skipped) unless ``replace``.
+        """
+        summary = ImportSummary()
+        with self.db.write() as session:
+            run: dict[str, tuple[int, str]] = {}  # hash -> (document id, name), this run
+            names: dict[str, str] = {}  # name -> hash, this run
+            for batch in _batched(documents, batch_size):
+                ids = self._insert_batch(session, batch, run, names, summary)
+                for document, document_id in zip(batch, ids, strict=True):
+                    if document.annotations:
+                        self._import_annotations(
+                            session, document, document_id, align, replace, summary
+                        )
+                if progress is not None:
+                    progress(len(batch))
+        return summary
+
+    def _insert_batch(
+        self,
+        session: Session,
+        batch: Sequence[NewDocument],
+        run: dict[str, tuple[int, str]],
+        names: dict[str, str],
+        summary: ImportSummary,
+    ) -> list[int]:
+        """Insert the new texts of a batch; the document id of every entry, new or not."""
+        hashes = [text_hash(document.text) for document in batch]
+        stored: dict[str, tuple[int, str]] = {}
+        for document_id, name, digest in session.exec(
+            select(models.Document.id, models.Document.name, models.Document.hash).where(
+                col(models.Document.hash).in_(set(hashes) - run.keys())
+            )
+        ):
+            assert document_id is not None
+            stored[digest] = (document_id, name)
+        stored_names = dict(
+            session.exec(
+                select(models.Document.name, models.Document.hash).where(
+                    col(models.Document.name).in_({d.name for d in batch} - names.keys())
+                )
+            ).all()
+        )
+        fresh: list[tuple[NewDocument, str]] = []
+        for document, digest in zip(batch, hashes, strict=True):
+            where = document.origin or document.name
+            if not document.text.strip():
+                raise ImportFormatError(f"{where}: the text is empty")
+            if digest in stored or digest in run:
+                _, existing = stored.get(digest) or run[digest]
+                why = "already imported" if digest in stored else "same text earlier in this import"
+                summary.skipped.append((document.name, f"{why} as {existing}"))
+                run.setdefault(digest, stored.get(digest) or run[digest])
+                continue
+            if names.get(document.name, stored_names.get(document.name)) not in (None, digest):
+                raise ImportFormatError(
+                    f"{where}: a different document named {document.name!r} is already"
+                    " imported; rename the file or give it another name"
+                )
+            names[document.name] = digest
+            run[digest] = (-1, document.name)
+            fresh.append((document, digest))
+        if fresh:
+            rows: list[dict[str, Any]] = []
+            tokenized = tokenize_many((document.text for document, _ in fresh), len(fresh))
+            for (document, digest), tokens in zip(fresh, tokenized, strict=True):
+                rows.append(_document_row(document, digest, tokens))
+            session.exec(insert(models.Document), params=rows)
+            new_hashes = [digest for _, digest in fresh]
+            for document_id, digest in session.exec(
+                select(models.Document.id, models.Document.hash).where(
+                    col(models.Document.hash).in_(new_hashes)
+                )
+            ):
+                assert document_id is not None
+                run[digest] = (document_id, run[digest][1])
+            summary.imported.extend(document.name for document, _ in fresh)
+        return [run[digest][0] for digest in hashes]
+
+    def _import_annotations(
+        self,
+        session: Session,
+        document: NewDocument,
+        document_id: int,
+        align: AlignMode,
+        replace: bool,
+        summary: ImportSummary,
+    ) -> None:
+        """Store the annotations a record carries, checked like any change."""
+        row = session.get(models.Document, document_id)
+        assert row is not None
+        data = _document_data(row)
+        where = document.origin or document.name
+        for new in document.annotations:
+            self.check_labels(None, new.stance, new.topics, where)
+            if new.status not in models.STATUSES:
+                raise ImportFormatError(
+                    f"{where}: status {new.status!r} must be one of {', '.join(models.STATUSES)}"
+                )
+            spans: list[dict[str, Any]] = []
+            seen: set[tuple[int, int, str]] = set()
+            for span in new.spans:
+                self.check_labels(span.label, span.stance, span.topics, where)
+                start, end = span.start, span.end
+                if align != "strict":
+                    snapped = data.tokens.align(start, end, align)
+                    if snapped is not None:
+                        start, end = data.tokens.char_span(*snapped)
+                        covered = data.text[start:end]
+                        start += len(covered) - len(covered.lstrip())
+                        end -= len(covered) - len(covered.rstrip())
+                token_start, token_end = self.check_span(data, start, end, where)
+                if (start, end, span.label) in seen:
+                    continue
+                seen.add((start, end, span.label))
+                spans.append(
+                    {
+                        "start": start,
+                        "end": end,
+                        "token_start": token_start,
+                        "token_end": token_end,
+                        "label": span.label,
+                        "stance": span.stance,
+                        "topics": dumps(sorted(set(span.topics))),
+                    }
+                )
+            if self._store_annotation(session, document_id, new, spans, replace, where):
+                summary.annotations += 1
+                summary.spans += len(spans)
+            else:
+                summary.skipped.append(
+                    (document.name, f"{new.annotator} already annotated it (use --replace)")
+                )
+
+    def _store_annotation(
+        self,
+        session: Session,
+        document_id: int,
+        new: NewAnnotation,
+        spans: list[dict[str, Any]],
+        replace: bool,
+        where: str,
+    ) -> bool:
+        annotator = session.exec(
+            select(models.Annotator).where(col(models.Annotator.name) == new.annotator)
+        ).first()
+        if annotator is None:
+            if not new.annotator.strip() or len(new.annotator) > 128:
+                raise ImportFormatError(f"{where}: invalid annotator name {new.annotator!r}")
+            annotator = models.Annotator(name=new.annotator)
+            session.add(annotator)
+            session.flush()
+        annotation = session.exec(
+            select(models.Annotation)
+            .where(col(models.Annotation.document_id) == document_id)
+            .where(col(models.Annotation.annotator_id) == annotator.id)
+        ).first()
+        if annotation is not None:
+            has_spans = session.exec(
+                select(models.Span.id).where(col(models.Span.annotation_id) == annotation.id)
+            ).first()
+            untouched = annotation.status == "todo" and not annotation.stance and not has_spans
+            if not (replace or untouched):
+                return False
+            session.exec(delete(models.Span).where(col(models.Span.annotation_id) == annotation.id))
+        else:
+            assert annotator.id is not None
+            annotation = models.Annotation(document_id=document_id, annotator_id=annotator.id)
+        annotation.status = new.status
+        annotation.stance = new.stance
+        annotation.topics = dumps(sorted(set(new.topics)))
+        annotation.note = new.note
+        annotation.seconds = max(new.seconds, 0.0)
+        annotation.updated_at = models.now()
+        session.add(annotation)
+        session.flush()
+        assert annotation.id is not None
+        if spans:
+            session.exec(
+                insert(models.Span), params=[{"annotation_id": annotation.id, **s} for s in spans]
+            )
+        session.add(
+            models.Event(
+                annotation_id=annotation.id,
+                annotator_id=annotation.annotator_id,
+                action="import",
+                entity="annotation",
+                entity_id=annotation.id,
+                after=dumps({"origin": where, "spans": len(spans), "status": new.status}),
+                state=models.EVENT_META,
+            )
+        )
+        return True
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def document_by_name(self, name: str) -> int:
+        """The id of the document of that name, or :class:`NotFoundError`."""
+        with self.db.read() as session:
+            found = session.exec(
+                select(models.Document.id).where(col(models.Document.name) == name)
+            ).first()
+        if found is None:
+            raise NotFoundError(f"no document named {name!r}; `workbench docs` lists them")
+        return found
+
+    def count_documents(self, search: str = "") -> int:
+        """How many documents there are (whose name contains ``search``)."""
+        query = select(func.count()).select_from(models.Document)
+        if search:
+            query = query.where(col(models.Document.name).contains(search, autoescape=True))
+        with self.db.read() as session:
+            return session.exec(query).one()
+
+    def list_documents(
+        self,
+        annotator_id: int | None = None,
+        *,
+        search: str = "",
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[DocumentRow]:
+        """Documents by name, each with this annotator's status and span count (a page of them)."""
+        span_count = (
+            select(func.count(col(models.Span.id)))
+            .where(col(models.Span.annotation_id) == col(models.Annotation.id))
+            .correlate(models.Annotation)
+            .scalar_subquery()
+        )
+        # Seven columns: past the overloads of sqlmodel.select, so SQLAlchemy's own.
+        query = (
+            sa_select(
+                col(models.Document.id),
+                col(models.Document.name),
+                col(models.Document.n_chars),
+                col(models.Document.n_tokens),
+                col(models.Annotation.status),
+                col(models.Annotation.id),
+                span_count,
+            )
+            .outerjoin(
+                models.Annotation,
+                and_(
+                    col(models.Annotation.document_id) == col(models.Document.id),
+                    col(models.Annotation.annotator_id) == (annotator_id or -1),
+                ),
+            )
+            .order_by(col(models.Document.name))
+            .offset(offset)
+            .limit(limit)
+        )
+        if search:
+            query = query.where(col(models.Document.name).contains(search, autoescape=True))
+        with self.db.read() as session:
+            return [
+                DocumentRow(
+                    id=row[0],
+                    name=row[1],
+                    n_chars=row[2],
+                    n_tokens=row[3],
+                    status=row[4] or "todo",
+                    spans=row[6] or 0,
+                    annotation_id=row[5],
+                )
+                for row in session.connection().execute(query)
+            ]
+
+    def span_counts(self) -> dict[int, dict[str, int]]:
+        """Spans per document and annotator name."""
+        query = (
+            select(models.Annotation.document_id, models.Annotator.name, func.count())
+            .select_from(models.Span)
+            .join(models.Annotation, col(models.Annotation.id) == col(models.Span.annotation_id))
+            .join(models.Annotator, col(models.Annotator.id) == col(models.Annotation.annotator_id))
+            .group_by(col(models.Annotation.document_id), col(models.Annotator.name))
+        )
+        counts: dict[int, dict[str, int]] = {}
+        with self.db.read() as session:
+            for document_id, name, count in session.exec(query):
+                counts.setdefault(document_id, {})[name] = count
+        return counts
+
+    def annotator_stats(self) -> list[AnnotatorStats]:
+        """Per annotator: documents by status (unopened ones count as todo), spans, time."""
+        total = self.count_documents()
+        by_status = select(
+            models.Annotation.annotator_id,
+            models.Annotation.status,
+            func.count(),
+            func.sum(models.Annotation.seconds),
+        ).group_by(col(models.Annotation.annotator_id), col(models.Annotation.status))
+        spans = (
+            select(models.Annotation.annotator_id, func.count())
+            .select_from(models.Span)
+            .join(models.Annotation, col(models.Annotation.id) == col(models.Span.annotation_id))
+            .group_by(col(models.Annotation.annotator_id))
+        )
+        with self.db.read() as session:
+            annotators = session.exec(
+                select(models.Annotator).order_by(col(models.Annotator.name))
+            ).all()
+            statuses: dict[int, dict[str, int]] = {}
+            seconds: dict[int, float] = {}
+            for annotator_id, status, count, time_spent in session.exec(by_status):
+                statuses.setdefault(annotator_id, {})[status] = count
+                seconds[annotator_id] = seconds.get(annotator_id, 0.0) + (time_spent or 0.0)
+            span_totals = dict(session.exec(spans).all())
+        result = []
+        for annotator in annotators:
+            assert annotator.id is not None
+            counts = statuses.get(annotator.id, {})
+            opened = counts.get("in_progress", 0) + counts.get("done", 0) + counts.get("skipped", 0)
+            result.append(
+                AnnotatorStats(
+                    name=annotator.name,
+                    role=annotator.role,
+                    todo=total - opened,
+                    in_progress=counts.get("in_progress", 0),
+                    done=counts.get("done", 0),
+                    skipped=counts.get("skipped", 0),
+                    spans=span_totals.get(annotator.id, 0),
+                    seconds=seconds.get(annotator.id, 0.0),
+                )
+            )
+        return result
+
+
+def _document_row(document: NewDocument, digest: str, tokens: Tokenization) -> dict[str, Any]:
+    return {
+        "name": document.name,
+        "text": document.text,
+        "hash": digest,
+        "meta": orjson.dumps(document.meta, option=orjson.OPT_SORT_KEYS).decode(),
+        "n_chars": len(document.text),
+        "n_tokens": len(tokens),
+        "n_sents": len(tokens.sent_starts),
+        "created_at": models.now(),
+        **tokens.to_columns(),
+    }

@@ -1,0 +1,255 @@
+"""The database engine: URL resolution, SQLite pragmas, transactions and the schema version."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlmodel import Session, SQLModel, select
+
+from workbench import models
+from workbench.errors import DatabaseError, InvariantError, WorkbenchError
+
+DEFAULT_URL = "sqlite:///labels/workbench.db"
+ENV_DB = "WORKBENCH_DB"
+BUSY_TIMEOUT_S = 30.0
+"""How long a SQLite writer waits for another writer before giving up."""
+
+_WRITE = "workbench_write"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """The database URL: ``db`` if given, else ``$WORKBENCH_DB``, else the default SQLite file.
+
+    A bare path (no ``://``) means a SQLite file; ``postgresql://`` uses the psycopg driver.
+    """
+    url = db or os.environ.get(ENV_DB) or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def describe(url: str | URL) -> str:
+    """A URL fit to show a user: the SQLite path, or the URL with its password hidden."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except sa_exc.ArgumentError:
+        return "<invalid database URL>"
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError:
+        raise DatabaseError(
+            f"invalid database URL {describe(url)!r}; use a path or sqlite:///FILE"
+            " or postgresql://USER@HOST/DB"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"{describe(parsed)}: the database driver {exc.name!r} is not installed;"
+            " for PostgreSQL run: pip install 'workbench[postgres]'"
+        ) from None
+    except sa_exc.NoSuchModuleError:
+        raise DatabaseError(f"{describe(parsed)}: unknown database type") from None
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if not in_memory:
+        path = Path(database)
+        if path.is_dir():
+            raise DatabaseError(f"{path}: is a folder, not a database file")
+        if not path.parent.exists():
+            try:
+                path.parent.mkdir(parents=True)
+            except OSError as exc:
+                raise DatabaseError(f"{path}: cannot create its folder ({exc.strerror})") from None
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling would BEGIN lazily and deferred, so a reader
+        # that later writes could fail with "database is locked"; we issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if not in_memory:
+                mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":
+                    # A read-only file cannot switch; reading still works in its own mode.
+                    with contextlib.suppress(Exception):
+                        cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Writers take the write lock up front; readers never block writers in WAL mode.
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def translate(exc: sa_exc.DBAPIError, where: str) -> WorkbenchError:
+    """A driver error turned into one line a user can act on."""
+    message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    lowered = message.lower()
+    if isinstance(exc, sa_exc.IntegrityError):
+        return InvariantError(f"{where}: the database refused the change: {message}")
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseError(
+            f"{where}: the database is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s);"
+            " try again when it has finished"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return DatabaseError(
+            f"{where}: the database is read-only; check the file's and its folder's permissions"
+        )
+    if "not a database" in lowered or "malformed" in lowered:
+        return DatabaseError(
+            f"{where}: not a Workbench database or the file is corrupt ({message});"
+            " restore it from a backup or use another --db"
+        )
+    if "unable to open" in lowered:
+        return DatabaseError(
+            f"{where}: cannot open the database file; check the path and permissions"
+        )
+    if "password authentication failed" in lowered:
+        return DatabaseError(
+            f"{where}: password authentication failed; check the user and password"
+        )
+    if "connection" in lowered or "could not" in lowered:
+        return DatabaseError(
+            f"{where}: cannot connect to the database server ({_no_secrets(message)})"
+        )
+    return DatabaseError(f"{where}: database error: {_no_secrets(message)}")
+
+
+def _no_secrets(message: str) -> str:
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", message)
+
+
+class Database:
+    """An engine plus short-lived sessions: :meth:`read` for queries, :meth:`write` for changes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.name = describe(url)
+        self.engine = make_engine(url)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading (a consistent snapshot; never blocks a writer)."""
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except sa_exc.DBAPIError as exc:
+            raise translate(exc, self.name) from None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction that holds the write lock from its start; committed on exit.
+
+        Anything raised inside rolls the whole transaction back, so a change is all or nothing.
+        """
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                session.connection(execution_options={_WRITE: True})
+                yield session
+                session.commit()
+        except sa_exc.DBAPIError as exc:
+            raise translate(exc, self.name) from None
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def initialise(db: Database) -> None:
+    """Create the tables in an empty database, or check the schema version of an existing one."""
+    try:
+        with db.engine.connect() as probe:
+            tables = set(inspect(probe).get_table_names())
+    except sa_exc.DBAPIError as exc:
+        raise translate(exc, db.name) from None
+    ours = set(SQLModel.metadata.tables)
+    if tables and "meta" not in tables:
+        raise DatabaseError(
+            f"{db.name}: not a Workbench database (it has other tables); use another --db"
+        )
+    with db.write() as session:
+        if "meta" not in tables:
+            SQLModel.metadata.create_all(session.connection())
+            existing = session.get(models.Meta, "schema_version")
+            if existing is None:
+                session.add(models.Meta(key="schema_version", value=str(models.SCHEMA_VERSION)))
+            return
+        row = session.get(models.Meta, "schema_version")
+        version = int(row.value) if row is not None and row.value.isdigit() else None
+        if version is None:
+            raise DatabaseError(
+                f"{db.name}: the database has no valid schema version; it is damaged"
+            )
+        if version > models.SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{db.name}: written by a newer Workbench (schema version {version}, this one"
+                f" knows up to {models.SCHEMA_VERSION}); upgrade Workbench to open it"
+            )
+        if version < models.SCHEMA_VERSION:
+            _migrate(session, version)
+        missing = ours - tables
+        if missing:
+            raise DatabaseError(
+                f"{db.name}: the database lacks the tables {', '.join(sorted(missing))};"
+                " it is damaged"
+            )
+
+
+MIGRATIONS: dict[int, Any] = {}
+"""Schema version N -> a function that brings a session's database from N to N + 1."""
+
+
+def _migrate(session: Session, version: int) -> None:
+    while version < models.SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise DatabaseError(
+                f"schema version {version} is older than this Workbench supports"
+                f" ({models.SCHEMA_VERSION}) and has no migration; export it with the old version"
+            )
+        step(session)
+        version += 1
+    row = session.exec(select(models.Meta).where(models.Meta.key == "schema_version")).one()
+    row.value = str(version)
+    session.add(row)

@@ -1,0 +1,146 @@
+"""Plain, immutable records the store hands out (safe to pass between threads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.nlp import Tokenization
+
+
+@dataclass(frozen=True)
+class NewSpan:
+    """A span read from an input file, by character offsets (end exclusive)."""
+
+    start: int
+    end: int
+    label: str
+    stance: str | None = None
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewAnnotation:
+    """One annotator's labels of a document, read from an input file."""
+
+    annotator: str
+    status: str = "done"
+    stance: str | None = None
+    topics: tuple[str, ...] = ()
+    note: str = ""
+    seconds: float = 0.0
+    spans: tuple[NewSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A document to import: its name, exact text, metadata and any annotations it carries."""
+
+    name: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""
+    """Where it came from (``file`` or ``file:line``), for error messages."""
+    annotations: tuple[NewAnnotation, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A document in a listing, with one annotator's status and span count."""
+
+    id: int
+    name: str
+    n_chars: int
+    n_tokens: int
+    status: str
+    spans: int
+    annotation_id: int | None
+
+
+@dataclass(frozen=True)
+class DocumentData:
+    """A document with its text and tokenization, for annotating or exporting."""
+
+    id: int
+    name: str
+    text: str
+    hash: str
+    meta: dict[str, Any]
+    tokens: Tokenization
+
+
+@dataclass(frozen=True)
+class AnnotatorInfo:
+    """An annotator: name and role."""
+
+    id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class SpanInfo:
+    """A span: character offsets and token indices (ends exclusive) and its labels."""
+
+    id: int
+    annotation_id: int
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    label: str
+    stance: str | None = None
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnotationInfo:
+    """One annotator's annotation of one document, with its spans sorted by position."""
+
+    id: int
+    document_id: int
+    annotator_id: int
+    annotator: str
+    status: str
+    stance: str | None
+    topics: tuple[str, ...]
+    note: str
+    seconds: float
+    created_at: float
+    updated_at: float
+    spans: tuple[SpanInfo, ...] = ()
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: names imported, names skipped as duplicates (with why), and the
+    annotations and spans it stored."""
+
+    imported: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    annotations: int = 0
+    spans: int = 0
+
+
+@dataclass(frozen=True)
+class AnnotatorStats:
+    """Progress of one annotator over all documents."""
+
+    name: str
+    role: str
+    todo: int
+    in_progress: int
+    done: int
+    skipped: int
+    spans: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What an undo or redo changed: the action and the span (if a span changed)."""
+
+    action: str
+    entity: str
+    entity_id: int
+    description: str

@@ -1,0 +1,83 @@
+"""The scheme kept in the database: stored on first use, replaced only if no used label is lost."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from workbench import models
+from workbench.errors import SchemeError
+from workbench.scheme import KIND_TITLES, LabelKind, Scheme, dropped_labels, parse_scheme
+from workbench.store.engine import Database
+
+SCHEME_KEY = "scheme"
+
+
+def stored_scheme(session: Session) -> Scheme | None:
+    """The scheme the database was last used with, if any."""
+    row = session.get(models.Meta, SCHEME_KEY)
+    if row is None:
+        return None
+    return parse_scheme(orjson.loads(row.value), "the scheme stored in the database")
+
+
+def label_usage(session: Session, kind: LabelKind, name: str) -> list[str]:
+    """How a label is in use, as phrases like ``12 spans``; empty if unused."""
+    quoted = f'%"{name}"%'
+    uses: list[str] = []
+    if kind == "claim_type":
+        spans = session.exec(
+            select(func.count()).select_from(models.Span).where(col(models.Span.label) == name)
+        ).one()
+        uses.append(f"{spans} span{'s' * (spans != 1)}")
+    else:
+        if kind == "stance":
+            span_match = col(models.Span.stance) == name
+            doc_match = col(models.Annotation.stance) == name
+        else:
+            span_match = col(models.Span.topics).like(quoted)
+            doc_match = col(models.Annotation.topics).like(quoted)
+        spans = session.exec(select(func.count()).select_from(models.Span).where(span_match)).one()
+        docs = session.exec(
+            select(func.count()).select_from(models.Annotation).where(doc_match)
+        ).one()
+        if spans:
+            uses.append(f"{spans} span{'s' * (spans != 1)}")
+        if docs:
+            uses.append(f"{docs} document annotation{'s' * (docs != 1)}")
+        if not spans and not docs:
+            uses.append("0 spans")
+    return [use for use in uses if not use.startswith("0 ")]
+
+
+def sync_scheme(db: Database, scheme: Scheme | None, default: Scheme) -> Scheme:
+    """The scheme to use with the database, storing ``scheme`` (or ``default`` for a new one).
+
+    A scheme that drops a label still in use is refused, naming the label and its uses.
+    """
+    with db.write() as session:
+        current = stored_scheme(session)
+        if scheme is None:
+            if current is not None:
+                return current
+            scheme = default
+        if current is not None and current.to_dict() == scheme.to_dict():
+            return current
+        if current is not None:
+            problems = []
+            for kind, names in dropped_labels(current, scheme).items():
+                for name in names:
+                    uses = label_usage(session, kind, name)
+                    if uses:
+                        problems.append(
+                            f"{scheme.source}: drops the {KIND_TITLES[kind]} {name}, still used by"
+                            f" {' and '.join(uses)}; keep it in the scheme or remove those labels"
+                            " first"
+                        )
+            if problems:
+                raise SchemeError("\n".join(problems))
+        row = session.get(models.Meta, SCHEME_KEY) or models.Meta(key=SCHEME_KEY, value="")
+        row.value = orjson.dumps(scheme.to_dict()).decode()
+        session.add(row)
+        return scheme
