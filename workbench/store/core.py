@@ -110,10 +110,13 @@ class StoreBase:
     ) -> tuple[int, int]:
         """Token indices of a span that lies inside the text and on token boundaries."""
         length = len(document.text)
-        if not 0 <= start < end <= length:
+        if start >= end:
             raise InvariantError(
-                f"{where}: span {start}-{end} is outside the text of {document.name}"
-                f" (0-{length}) or empty"
+                f"{where}: span {start}-{end} is empty or reversed; start must be before end"
+            )
+        if start < 0 or end > length:
+            raise InvariantError(
+                f"{where}: span {start}-{end} is outside the text of {document.name} (0-{length})"
             )
         aligned = document.tokens.align(start, end)
         if aligned is None:

@@ -264,7 +264,7 @@ class DocumentStore(StoreBase):
         """How many documents there are (whose name contains ``search``)."""
         query = select(func.count()).select_from(models.Document)
         if search:
-            query = query.where(col(models.Document.name).contains(search, autoescape=True))
+            query = query.where(col(models.Document.name).icontains(search, autoescape=True))
         with self.db.read() as session:
             return session.exec(query).one()
 
@@ -306,7 +306,7 @@ class DocumentStore(StoreBase):
             .limit(limit)
         )
         if search:
-            query = query.where(col(models.Document.name).contains(search, autoescape=True))
+            query = query.where(col(models.Document.name).icontains(search, autoescape=True))
         with self.db.read() as session:
             return [
                 DocumentRow(
