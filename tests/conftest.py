@@ -14,7 +14,7 @@ SEEDS = REPO / "seeds"
 
 SMALL_TEXTS = {
     "summit": "Xi Jinping met Vladimir Putin in Moscow. Trade rose 26% last year.\n\n"
-    "Analysts expect closer ties. \"We are partners,\" Putin said.",
+    'Analysts expect closer ties. "We are partners," Putin said.',
     "energy": "Russia will sell more gas to China. The Power of Siberia 2 pipeline is delayed.",
     "sanctions": "Western sanctions have not stopped the trade. Critics call it a marriage"
     " of convenience.",

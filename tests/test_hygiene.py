@@ -39,10 +39,7 @@ def test_core_does_not_import_spacy_until_it_tokenizes() -> None:
 
 
 def test_help_imports_neither_spacy_nor_textual_nor_the_store() -> None:
-    code = (
-        "from workbench.cli import app\n"
-        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass"
-    )
+    code = "from workbench.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass"
     modules = loaded_after(code)
     assert "spacy" not in modules
     assert "textual" not in modules

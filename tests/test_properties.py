@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from conftest import REPO, SMALL_TEXTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, SMALL_TEXTS
 from workbench.errors import WorkbenchError
 from workbench.scheme import default_scheme
 from workbench.store import NewDocument, Store, open_store

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from textual.color import Color
 
-from conftest import REPO
 from workbench.errors import SchemeError
 from workbench.scheme import (
     PALETTE,
@@ -174,7 +174,7 @@ def test_colours_we_accept_textual_accepts_too(text: str) -> None:
     ours = parse_color(text)
     assert ours is not None
     theirs = Color.parse(text)
-    assert ours == "#{:02x}{:02x}{:02x}".format(theirs.r, theirs.g, theirs.b)
+    assert ours == f"#{theirs.r:02x}{theirs.g:02x}{theirs.b:02x}"
 
 
 def test_colour_names_are_case_insensitive_and_stored_as_hex() -> None:
@@ -187,7 +187,9 @@ def test_invalid_colours_are_refused(text: str) -> None:
 
 
 def test_database_keeps_the_scheme_it_was_opened_with(workdir: Path) -> None:
-    custom = write(workdir, '[[claim_type]]\nname = "A"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"')
+    custom = write(
+        workdir, '[[claim_type]]\nname = "A"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"'
+    )
     url = f"sqlite:///{workdir / 'db.sqlite'}"
     open_store(url, custom).close()
     reopened = open_store(url)  # no scheme file: the stored copy is in force
@@ -203,7 +205,10 @@ def test_a_new_database_without_scheme_file_uses_the_default(workdir: Path) -> N
 
 def test_scheme_file_in_labels_folder_is_picked_up(workdir: Path) -> None:
     (workdir / "labels").mkdir()
-    write(workdir / "labels", '[[claim_type]]\nname = "X"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"')
+    write(
+        workdir / "labels",
+        '[[claim_type]]\nname = "X"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"',
+    )
     store = open_store()
     assert store.scheme.names("claim_type") == ("X",)
     assert (workdir / "labels" / "workbench.db").exists()
