@@ -29,9 +29,8 @@ ONE_CATEGORY = (
 class _Tallies:
     """Per-unit rating counts of a reliability data set, in the form every coefficient needs."""
 
-    ratings_per_unit: npt.NDArray[np.int64]
-    # Sum over categories of the squared number of coders choosing it, per unit.
-    squared_counts_per_unit: npt.NDArray[np.int64]
+    ratings_per_unit: npt.NDArray[np.int64]  # r_i
+    squared_counts_per_unit: npt.NDArray[np.int64]  # sum_k n_ik^2
     unit_of_value: npt.NDArray[np.intp]
     code_of_value: npt.NDArray[np.intp]
     categories: tuple[Hashable, ...]
@@ -151,7 +150,7 @@ def alpha_nominal(units: Sequence[CodedUnit]) -> Score:
     return _alpha_nominal_from_tallies(_tally_units(units))
 
 
-def alpha_nominal_matrix(matrix: npt.ArrayLike) -> Score:
+def alpha_nominal_matrix(matrix: npt.ArrayLike | Sequence[Sequence[float | None]]) -> Score:
     """Krippendorff's nominal alpha on a coders x units matrix of numeric category codes.
 
     Missing values are NaN (None converts to NaN). Same definition and source as
@@ -160,15 +159,13 @@ def alpha_nominal_matrix(matrix: npt.ArrayLike) -> Score:
     data = np.asarray(matrix, dtype=np.float64)
     if data.ndim != 2:
         raise ValueError(f"expected a 2-D coders x units matrix, got shape {data.shape}")
-    # Transposing first orders the values unit by unit, which the tally relies on only for speed.
-    by_unit = data.T
-    present = ~np.isnan(by_unit)
-    unit_of_value, _ = np.nonzero(present)
-    categories, code_of_value = np.unique(by_unit[present], return_inverse=True)
+    present = ~np.isnan(data)
+    _, unit_of_value = np.nonzero(present)
+    categories, code_of_value = np.unique(data[present], return_inverse=True)
     tallies = _tally(
         unit_of_value.astype(np.intp),
         code_of_value.astype(np.intp).ravel(),
-        by_unit.shape[0],
+        data.shape[1],
         tuple(categories.tolist()),
     )
     return _alpha_nominal_from_tallies(tallies)
@@ -209,23 +206,20 @@ def fleiss_kappa(units: Sequence[CodedUnit]) -> Score:
 
 def _two_coder_pairs(units: Sequence[CodedUnit]) -> list[tuple[Hashable, Hashable]] | Score:
     """The (first coder, second coder) value pairs of units both coded, or why there are none."""
-    if all(isinstance(unit, Mapping) for unit in units):
-        coders: list[Any] = []
-        for unit in units:
-            assert isinstance(unit, Mapping)
-            coders.extend(c for c, v in unit.items() if not _is_missing(v) and c not in coders)
-        rows = [
-            [unit.get(coder) for coder in coders] for unit in units if isinstance(unit, Mapping)
-        ]
-    elif any(isinstance(unit, Mapping) for unit in units):
+    mappings = [unit for unit in units if isinstance(unit, Mapping)]
+    if mappings and len(mappings) != len(units):
         raise TypeError("units must be all mappings or all sequences, not a mix")
-    else:
-        rows = [list(_unit_values(unit)) for unit in units]
-        coder_count = max(
-            (i + 1 for row in rows for i, v in enumerate(row) if not _is_missing(v)), default=0
+    coders: list[Any]
+    if mappings:
+        coders = list(
+            dict.fromkeys(c for unit in mappings for c, v in unit.items() if not _is_missing(v))
         )
-        coders = list(range(coder_count))
-        rows = [row + [None] * (coder_count - len(row)) for row in rows]
+        rows = [[unit.get(coder) for coder in coders] for unit in mappings]
+    else:
+        sequences = [list(_unit_values(unit)) for unit in units]
+        # A position nobody filled in is no coder, as an absent key is none in a mapping.
+        coders = sorted({i for row in sequences for i, v in enumerate(row) if not _is_missing(v)})
+        rows = [[row[i] if i < len(row) else None for i in coders] for row in sequences]
     if len(coders) < 2:
         return Score.undefined_because("fewer than two coders gave any value")
     if len(coders) > 2:
@@ -234,7 +228,7 @@ def _two_coder_pairs(units: Sequence[CodedUnit]) -> list[tuple[Hashable, Hashabl
             "(use fleiss_kappa or alpha_nominal for more)"
         )
     pairs: list[tuple[Hashable, Hashable]] = []
-    for first, second, *_ in rows:
+    for first, second in rows:
         if first is None or second is None or _is_missing(first) or _is_missing(second):
             continue
         pairs.append((first, second))
@@ -363,6 +357,13 @@ def masi_distance(first: AbstractSet[Hashable], second: AbstractSet[Hashable]) -
     return 1.0 - intersection / len(first | second) * monotonicity
 
 
+def _position_in_run(labels: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """For sorted labels, each element's index within its run of equal labels."""
+    run_starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    run_lengths = np.diff(np.r_[run_starts, labels.size])
+    return np.arange(labels.size) - np.repeat(run_starts, run_lengths)
+
+
 def alpha_with_distance(units: Sequence[CodedUnit], distance: Callable[[Any, Any], float]) -> Score:
     """Krippendorff's alpha with a caller-supplied distance between values.
 
@@ -392,16 +393,16 @@ def alpha_with_distance(units: Sequence[CodedUnit], distance: Callable[[Any, Any
         return Score.undefined_because(
             "all values are at distance zero from each other, so expected disagreement is zero"
         )
-    # Values are grouped by unit, so each unit's values form one contiguous run.
+    # Sorting by unit makes each unit's values one contiguous run, so every ordered pair of
+    # values within a unit can be listed at once: value p pairs with each value of its own run.
     order = np.argsort(unit_of_value, kind="stable")
-    grouped_units = unit_of_value[order]
-    grouped_codes = code_of_value[order]
-    starts = np.flatnonzero(np.r_[True, grouped_units[1:] != grouped_units[:-1]])
-    ends = np.r_[starts[1:], grouped_codes.size]
-    observed_sum = 0.0
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        codes = grouped_codes[start:end]
-        observed_sum += float(distances[np.ix_(codes, codes)].sum()) / (end - start - 1)
+    codes = code_of_value[order]
+    run_size = ratings[unit_of_value[order]]
+    run_start = np.arange(codes.size) - _position_in_run(unit_of_value[order])
+    first = np.repeat(np.arange(codes.size), run_size)
+    second = np.repeat(run_start, run_size) + _position_in_run(first)
+    pair_distances = distances[codes[first], codes[second]]
+    observed_sum = float(np.sum(pair_distances / (np.repeat(run_size, run_size) - 1)))
     n = float(code_of_value.size)
     return Score.of(1.0 - (n - 1.0) * observed_sum / expected_sum)
 

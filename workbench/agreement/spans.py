@@ -42,7 +42,7 @@ class PrecisionRecallF1:
         """TP / (TP + FP): the share of B's items that A also has."""
         marked = self.true_positives + self.false_positives
         if marked == 0:
-            return Score.undefined_because("annotator B marked nothing here")
+            return Score.undefined_because("annotator B marked nothing")
         return Score.of(self.true_positives / marked)
 
     @property
@@ -50,7 +50,7 @@ class PrecisionRecallF1:
         """TP / (TP + FN): the share of A's items that B also has."""
         marked = self.true_positives + self.false_negatives
         if marked == 0:
-            return Score.undefined_because("annotator A marked nothing here")
+            return Score.undefined_because("annotator A marked nothing")
         return Score.of(self.true_positives / marked)
 
     @property
@@ -138,9 +138,9 @@ def _maximum_matching_size(neighbours: list[list[int]], right_count: int) -> int
                 break
             else:
                 stack.pop()
-        # Flip the augmenting path back from the free right vertex to the root.
         if free_right < 0:
             continue
+        # Flip the augmenting path, walking back from the free right vertex to the root.
         right = free_right
         while right >= 0:
             left = reached_from[right]

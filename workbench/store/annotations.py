@@ -146,11 +146,10 @@ class AnnotationStore(StoreBase):
         """Add a span at character offsets ``start``-``end`` (token-aligned) with a claim type."""
         topic_list = sorted(set(topics))
         self.check_labels(label, stance, topic_list, "add span")
+        document = self.document_for(annotation_id)
+        token_start, token_end = self.check_span(document, start, end, "add span")
         with self.db.write() as session:
             annotation = self.annotation_row(session, annotation_id)
-            token_start, token_end = self.check_span(
-                self.document(annotation.document_id), start, end, "add span"
-            )
             duplicate = session.exec(
                 select(models.Span.id)
                 .where(col(models.Span.annotation_id) == annotation_id)
@@ -183,12 +182,8 @@ class AnnotationStore(StoreBase):
 
     def resize_span(self, annotation_id: int, span_id: int, start: int, end: int) -> SpanInfo:
         """Move a span's edges to new (token-aligned) character offsets."""
-        with self.db.read() as session:
-            annotation = self.annotation_row(session, annotation_id)
-            document_id = annotation.document_id
-        token_start, token_end = self.check_span(
-            self.document(document_id), start, end, "resize span"
-        )
+        document = self.document_for(annotation_id)
+        token_start, token_end = self.check_span(document, start, end, "resize span")
         changes = {"start": start, "end": end, "token_start": token_start, "token_end": token_end}
         return self._change_span(annotation_id, span_id, "span.resize", changes)
 

@@ -68,7 +68,18 @@ class StoreBase:
         self.db = db
         self.scheme = scheme
         self._documents: OrderedDict[int, DocumentData] = OrderedDict()
+        self._document_of: dict[int, int] = {}
+        """Annotation id -> document id (never changes, so it is safe to remember)."""
         self._cache_lock = threading.Lock()
+
+    def document_for(self, annotation_id: int) -> DocumentData:
+        """The document an annotation is about; call it before a write transaction starts."""
+        document_id = self._document_of.get(annotation_id)
+        if document_id is None:
+            with self.db.read() as session:
+                document_id = self.annotation_row(session, annotation_id).document_id
+            self._document_of[annotation_id] = document_id
+        return self.document(document_id)
 
     # Documents never change once imported, so caching them is always safe.
     def document(self, document_id: int) -> DocumentData:
