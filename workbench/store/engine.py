@@ -208,32 +208,36 @@ def initialise(db: Database) -> None:
         raise DatabaseError(
             f"{db.name}: not a Workbench database (it has other tables); use another --db"
         )
-    with db.write() as session:
-        if "meta" not in tables:
+    if "meta" not in tables:
+        # A new database; concurrent creators are serialised by the write lock.
+        with db.write() as session:
             SQLModel.metadata.create_all(session.connection())
-            existing = session.get(models.Meta, "schema_version")
-            if existing is None:
+            if session.get(models.Meta, "schema_version") is None:
                 session.add(models.Meta(key="schema_version", value=str(models.SCHEMA_VERSION)))
-            return
-        row = session.get(models.Meta, "schema_version")
-        version = int(row.value) if row is not None and row.value.isdigit() else None
-        if version is None:
-            raise DatabaseError(
-                f"{db.name}: the database has no valid schema version; it is damaged"
-            )
-        if version > models.SCHEMA_VERSION:
-            raise DatabaseError(
-                f"{db.name}: written by a newer Workbench (schema version {version}, this one"
-                f" knows up to {models.SCHEMA_VERSION}); upgrade Workbench to open it"
-            )
-        if version < models.SCHEMA_VERSION:
-            _migrate(session, version)
-        missing = ours - tables
-        if missing:
-            raise DatabaseError(
-                f"{db.name}: the database lacks the tables {', '.join(sorted(missing))};"
-                " it is damaged"
-            )
+        return
+    # An existing one is only read, so a read-only or busy database still opens.
+    with db.read() as session:
+        version = _schema_version(session, db.name)
+    if version > models.SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{db.name}: written by a newer Workbench (schema version {version}, this one"
+            f" knows up to {models.SCHEMA_VERSION}); upgrade Workbench to open it"
+        )
+    if version < models.SCHEMA_VERSION:
+        with db.write() as session:
+            _migrate(session, _schema_version(session, db.name))
+    missing = ours - set(inspect(db.engine).get_table_names())
+    if missing:
+        raise DatabaseError(
+            f"{db.name}: the database lacks the tables {', '.join(sorted(missing))}; it is damaged"
+        )
+
+
+def _schema_version(session: Session, where: str) -> int:
+    row = session.get(models.Meta, "schema_version")
+    if row is None or not row.value.isdigit():
+        raise DatabaseError(f"{where}: the database has no valid schema version; it is damaged")
+    return int(row.value)
 
 
 MIGRATIONS: dict[int, Any] = {}

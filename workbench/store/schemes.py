@@ -56,12 +56,13 @@ def sync_scheme(db: Database, scheme: Scheme | None, default: Scheme) -> Scheme:
 
     A scheme that drops a label still in use is refused, naming the label and its uses.
     """
+    with db.read() as session:
+        current = stored_scheme(session)
+    if current is not None and (scheme is None or current.to_dict() == scheme.to_dict()):
+        return current  # nothing to write: a read-only database opens too
     with db.write() as session:
         current = stored_scheme(session)
-        if scheme is None:
-            if current is not None:
-                return current
-            scheme = default
+        scheme = scheme or default
         if current is not None and current.to_dict() == scheme.to_dict():
             return current
         if current is not None:
