@@ -63,7 +63,14 @@ def import_paths(
 
     ``progress(done, total)`` is called as documents are stored.
     """
-    sources = expand(paths)
+    # Unusable paths are gathered with bad files, so one run reports every problem at once.
+    problems: list[str] = []
+    sources: list[Source] = []
+    for path in paths:
+        try:
+            sources.extend(expand([path]))
+        except ImportFormatError as exc:
+            problems.append(str(exc))
     stdin: list[bytes] | None = None
     if any(str(source.path) == "-" for source in sources):
         import sys
@@ -79,7 +86,6 @@ def import_paths(
                 yield from read_workbench_jsonl(source.path, lines, annotator)
 
     # First pass: every file read and checked, all problems gathered, nothing kept in memory.
-    problems: list[str] = []
     total = 0
 
     def counted(records: Iterator[NewDocument]) -> Iterator[NewDocument]:

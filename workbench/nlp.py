@@ -53,13 +53,19 @@ class Tokenization:
         if len(doc) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return cls(empty, empty, np.zeros(0, dtype=np.bool_), empty)
-        table = doc.to_array(["IDX", "LENGTH", "SPACY", "SENT_START"]).astype(np.int64)
+        table = doc.to_array(["IDX", "LENGTH", "SENT_START"]).astype(np.int64)
         starts = table[:, 0]
+        ends = starts + table[:, 1]
+        # spaCy's trailing whitespace is one space or nothing (more becomes a token of its own),
+        # so a gap before the next token, or before the end of the text, is that space.
+        spaces = np.empty(len(starts), dtype=np.bool_)
+        spaces[:-1] = ends[:-1] < starts[1:]
+        spaces[-1] = ends[-1] < len(doc.text)
         # SENT_START is 1 for a start, -1 (wrapped to uint64) otherwise and 0 if unknown.
-        sent_starts = np.flatnonzero(table[:, 3] == 1)
+        sent_starts = np.flatnonzero(table[:, 2] == 1)
         if sent_starts.shape[0] == 0 or sent_starts[0] != 0:
             sent_starts = np.concatenate([np.zeros(1, dtype=np.int64), sent_starts])
-        return cls(starts, starts + table[:, 1], table[:, 2].astype(np.bool_), sent_starts)
+        return cls(starts, ends, spaces, sent_starts)
 
     def to_columns(self) -> dict[str, bytes]:
         """The four arrays as compact bytes for the document row."""

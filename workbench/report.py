@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress_bar import ProgressBar
 from rich.table import Table
+from rich.text import Text
 
 from workbench.store import Store
 
@@ -35,7 +36,8 @@ def print_status(data: dict[str, Any], database: str, console: Console | None = 
     """The status as a table: one row per annotator, with a progress bar."""
     console = console or Console()
     total = data["documents"]
-    console.print(f"[bold]{total}[/] documents in {database}")
+    # Names come from users and files: shown as plain text, never read as Rich markup.
+    console.print(Text.assemble((str(total), "bold"), f" documents in {database}"))
     if not data["annotators"]:
         console.print("No annotations yet.")
         return
@@ -49,7 +51,7 @@ def print_status(data: dict[str, Any], database: str, console: Console | None = 
     for name, row in data["annotators"].items():
         finished = row["done"] + row["skipped"]
         table.add_row(
-            name,
+            Text(name),
             row["role"],
             str(row["done"]),
             str(row["in_progress"]),
@@ -85,10 +87,10 @@ def print_docs(rows: list[dict[str, Any]], console: Console | None = None) -> No
     table.add_column("tokens", justify="right")
     table.add_column("chars", justify="right")
     for name in annotators:
-        table.add_column(f"{name} spans", justify="right")
+        table.add_column(Text(f"{name} spans"), justify="right")
     for row in rows:
         table.add_row(
-            row["name"],
+            Text(row["name"]),
             str(row["tokens"]),
             str(row["chars"]),
             *(str(row["spans"].get(name, "")) for name in annotators),

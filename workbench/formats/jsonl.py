@@ -11,6 +11,7 @@ import orjson
 
 from workbench.errors import ImportFormatError
 from workbench.formats.text import MAX_DOCUMENT_BYTES
+from workbench.models import STATUSES
 from workbench.scheme import KIND_TITLES, LabelKind, Scheme
 from workbench.store.records import NewAnnotation, NewDocument, NewSpan
 
@@ -121,6 +122,13 @@ def workbench_record(
         raise ImportFormatError(f"{where}: missing the field 'text'")
     if not text.strip():
         raise ImportFormatError(f"{where}: field 'text' is empty")
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise ImportFormatError(
+            f"{where}: field 'text' holds {len(text):,} characters, more than one document may"
+            f" hold ({MAX_DOCUMENT_BYTES:,}); split it"
+        )
+    if "\x00" in text:
+        raise ImportFormatError(f"{where}: field 'text' contains NUL characters (binary data?)")
     meta = _expect(obj, "meta", dict, where) or {}
     name = meta.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
@@ -135,6 +143,10 @@ def workbench_record(
         raise ImportFormatError(f"{where}: field 'answer' must be accept, ignore or reject")
     if status is None and answer is not None:
         status = ANSWER_STATUS[answer]
+    if status is not None and status not in STATUSES:
+        raise ImportFormatError(
+            f"{where}: field 'status' {status!r} must be one of {', '.join(STATUSES)}"
+        )
     labelled = bool(spans or stance or topics or note or status)
     who = (
         annotator

@@ -13,6 +13,7 @@ from workbench import models
 from workbench.errors import InvariantError, NotFoundError, UndoError, WorkbenchError
 from workbench.store.core import (
     StoreBase,
+    check_annotator_name,
     dumps,
     loads_topics,
     span_info,
@@ -55,9 +56,7 @@ class AnnotationStore(StoreBase):
         self, name: str, role: str = "annotator", *, create: bool = True
     ) -> AnnotatorInfo:
         """The annotator of that name, created (with ``role``) if missing and ``create``."""
-        name = name.strip()
-        if not name or len(name) > 128 or any(not ch.isprintable() for ch in name):
-            raise InvariantError(f"annotator name {name!r} must be 1-128 printable characters")
+        name = check_annotator_name(name)
         if role not in models.ROLES:
             raise InvariantError(f"role {role!r} must be one of {', '.join(models.ROLES)}")
         with self.db.read() as session:

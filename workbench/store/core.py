@@ -182,6 +182,14 @@ class StoreBase:
         touch(session, annotation, auto_status=auto_status)
 
 
+def check_annotator_name(name: str, where: str = "annotator") -> str:
+    """The name stripped, or :class:`InvariantError` if it is empty, too long or unprintable."""
+    name = name.strip()
+    if not name or len(name) > 128 or any(not ch.isprintable() for ch in name):
+        raise InvariantError(f"{where}: annotator name {name!r} must be 1-128 printable characters")
+    return name
+
+
 def touch(session: Session, annotation: models.Annotation, *, auto_status: bool = True) -> None:
     """Mark an annotation as changed now; a first change moves it from todo to in progress."""
     annotation.updated_at = models.now()

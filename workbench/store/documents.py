@@ -8,14 +8,14 @@ from itertools import islice
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, func, insert
+from sqlalchemy import and_, delete, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from workbench import models
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.nlp import AlignMode, Tokenization, tokenize_many
-from workbench.store.core import StoreBase, _document_data, dumps
+from workbench.store.core import StoreBase, _document_data, check_annotator_name, dumps
 from workbench.store.records import (
     AnnotatorStats,
     DocumentRow,
@@ -197,13 +197,12 @@ class DocumentStore(StoreBase):
         replace: bool,
         where: str,
     ) -> bool:
+        name = check_annotator_name(new.annotator, where)
         annotator = session.exec(
-            select(models.Annotator).where(col(models.Annotator.name) == new.annotator)
+            select(models.Annotator).where(col(models.Annotator.name) == name)
         ).first()
         if annotator is None:
-            if not new.annotator.strip() or len(new.annotator) > 128:
-                raise ImportFormatError(f"{where}: invalid annotator name {new.annotator!r}")
-            annotator = models.Annotator(name=new.annotator)
+            annotator = models.Annotator(name=name)
             session.add(annotator)
             session.flush()
         annotation = session.exec(
@@ -219,6 +218,13 @@ class DocumentStore(StoreBase):
             if not (replace or untouched):
                 return False
             session.exec(delete(models.Span).where(col(models.Span.annotation_id) == annotation.id))
+            # The replaced labels' history no longer matches the rows: nothing left to undo.
+            session.exec(
+                update(models.Event)
+                .where(col(models.Event.annotation_id) == annotation.id)
+                .where(col(models.Event.state).in_([models.EVENT_DONE, models.EVENT_UNDONE]))
+                .values(state=models.EVENT_DISCARDED)
+            )
         else:
             assert annotator.id is not None
             annotation = models.Annotation(document_id=document_id, annotator_id=annotator.id)
