@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SMALL_TEXTS
+
 from workbench.store import NewDocument, open_store
 
 WRITERS = 4
