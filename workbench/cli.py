@@ -184,6 +184,43 @@ def docs(
         print_docs(data)
 
 
+@app.command()
+@user_errors
+def agreement(
+    ctx: typer.Context,
+    annotators: Annotated[
+        str | None,
+        typer.Option(help="Comma list of annotators to compare. Default: all but gold."),
+    ] = None,
+    status: Annotated[
+        str, typer.Option(help="Statuses that count: done, any, or a comma list.")
+    ] = "done",
+    documents: Annotated[
+        str | None,
+        typer.Option(
+            "--docs", help="Comma list of document names. Default: all.", show_default=False
+        ),
+    ] = None,
+    json: JsonOption = False,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Inter-annotator agreement: stance, topics, spans, and the documents to review first."""
+    from workbench.agreement.report import agreement_report, print_agreement
+
+    store = open_store(ctx, db, scheme)
+    data = agreement_report(
+        store,
+        annotators=None if annotators is None else annotators.split(","),
+        status=status,
+        docs=None if documents is None else documents.split(","),
+    )
+    if json:
+        _print_json(data)
+    else:
+        print_agreement(data)
+
+
 def _print_json(data: Any) -> None:
     import orjson
 

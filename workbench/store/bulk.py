@@ -1,0 +1,226 @@
+"""Read-only bulk queries: many annotators' annotations and spans in a few selects, as columns."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlmodel import col
+
+from workbench import models
+from workbench.store.engine import Database
+
+NAME_BATCH = 500
+"""Names looked up per query: far below every database's limit on bound parameters."""
+
+ID_FILTER_LIMIT = 900
+"""Up to this many document ids are filtered in SQL; past it the caller's filter is cheaper
+than a giant ``IN`` list (SQLite caps bound parameters)."""
+
+
+@dataclass(frozen=True)
+class AnnotationColumns:
+    """Annotations as parallel columns, one position per annotation, ordered by id."""
+
+    id: list[int]
+    document_id: list[int]
+    annotator_id: list[int]
+    status: list[str]
+    stance: list[str | None]
+    topics: list[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class SpanColumns:
+    """Spans as parallel columns, one position per span, in no particular order."""
+
+    annotation_id: list[int]
+    start: list[int]
+    end: list[int]
+    token_start: list[int]
+    token_end: list[int]
+    label: list[str]
+    stance: list[str | None]
+    topics: list[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class DocumentColumns:
+    """Name and length in characters of the documents the annotations are about."""
+
+    id: list[int]
+    name: list[str]
+    n_chars: list[int]
+
+
+@dataclass(frozen=True)
+class BulkAnnotations:
+    """The annotations, their spans and their documents, read in one transaction."""
+
+    annotations: AnnotationColumns
+    spans: SpanColumns
+    documents: DocumentColumns
+
+
+def annotator_ids(db: Database, names: Iterable[str]) -> dict[str, int]:
+    """Annotator name -> id for those of ``names`` that exist (missing names are left out)."""
+    return _ids_by_name(
+        db, col(models.Annotator.name), col(models.Annotator.id), list(dict.fromkeys(names))
+    )
+
+
+def document_ids(db: Database, names: Iterable[str]) -> dict[str, int]:
+    """Document name -> id for those of ``names`` that exist (missing names are left out)."""
+    return _ids_by_name(
+        db, col(models.Document.name), col(models.Document.id), list(dict.fromkeys(names))
+    )
+
+
+def _ids_by_name(
+    db: Database, name_column: Any, id_column: Any, names: list[str]
+) -> dict[str, int]:
+    found: dict[str, int] = {}
+    with db.read() as session:
+        connection = session.connection()
+        for first in range(0, len(names), NAME_BATCH):
+            batch = names[first : first + NAME_BATCH]
+            query = select(name_column, id_column).where(name_column.in_(batch))
+            found.update((name, row_id) for name, row_id in connection.execute(query))
+    return found
+
+
+def load_annotations(
+    db: Database,
+    annotator_ids: Collection[int],
+    statuses: Collection[str],
+    document_ids: Collection[int] | None = None,
+) -> BulkAnnotations:
+    """The annotations by ``annotator_ids`` whose status is in ``statuses`` (optionally only of
+    ``document_ids``), with their spans and documents, read in three selects in one read
+    transaction (one snapshot on SQLite; on PostgreSQL each select sees its own, so a span may
+    arrive whose annotation did not).
+
+    More than ``ID_FILTER_LIMIT`` document ids are not sent to the database: the result then
+    holds every document's annotations and the caller filters them.
+    """
+    annotation_id = col(models.Annotation.id)
+    document_of = col(models.Annotation.document_id)
+    conditions = [
+        col(models.Annotation.annotator_id).in_(sorted(annotator_ids)),
+        col(models.Annotation.status).in_(sorted(statuses)),
+    ]
+    if document_ids is not None and len(document_ids) <= ID_FILTER_LIMIT:
+        conditions.append(document_of.in_(sorted(document_ids)))
+    annotation_query = (
+        select(
+            annotation_id,
+            document_of,
+            col(models.Annotation.annotator_id),
+            col(models.Annotation.status),
+            col(models.Annotation.stance),
+            col(models.Annotation.topics),
+        )
+        .where(*conditions)
+        .order_by(annotation_id)
+    )
+    span_owner = col(models.Span.annotation_id)
+    span_query = (
+        select(
+            span_owner,
+            col(models.Span.start),
+            col(models.Span.end),
+            col(models.Span.token_start),
+            col(models.Span.token_end),
+            col(models.Span.label),
+            col(models.Span.stance),
+            col(models.Span.topics),
+        )
+        .join(models.Annotation, annotation_id == span_owner)
+        .where(*conditions)
+    )
+    counted = select(document_of).where(*conditions).distinct().scalar_subquery()
+    # The text itself is never read: the report needs only names and lengths.
+    document_query = (
+        select(col(models.Document.id), col(models.Document.name), col(models.Document.n_chars))
+        .where(col(models.Document.id).in_(counted))
+        .order_by(col(models.Document.id))
+    )
+    with db.read() as session, _collector_paused():
+        connection = session.connection()
+        rows = connection.execute(annotation_query).all()
+        span_rows = connection.execute(span_query).all()
+        document_rows = connection.execute(document_query).all()
+        return _bulk(rows, span_rows, document_rows)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while rows are read.
+
+    Millions of row tuples set it off again and again (measured: longer than the query
+    itself for a million spans), and none of them can be part of a reference cycle.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _bulk(
+    rows: Sequence[Sequence[Any]],
+    span_rows: Sequence[Sequence[Any]],
+    document_rows: Sequence[Sequence[Any]],
+) -> BulkAnnotations:
+    topics_of = _TopicsDecoder()
+    ids, doc_ids, annotators, statuses_, stances, topics = _columns(rows, 6)
+    annotations = AnnotationColumns(
+        id=ids,
+        document_id=doc_ids,
+        annotator_id=annotators,
+        status=statuses_,
+        stance=stances,
+        topics=list(map(topics_of.__getitem__, topics)),
+    )
+    owner, start, end, token_start, token_end, label, span_stance, span_topics = _columns(
+        span_rows, 8
+    )
+    spans = SpanColumns(
+        annotation_id=owner,
+        start=start,
+        end=end,
+        token_start=token_start,
+        token_end=token_end,
+        label=label,
+        stance=span_stance,
+        topics=list(map(topics_of.__getitem__, span_topics)),
+    )
+    document_id, name, n_chars = _columns(document_rows, 3)
+    return BulkAnnotations(annotations, spans, DocumentColumns(document_id, name, n_chars))
+
+
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """Rows turned into ``width`` column lists (empty lists for no rows)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+class _TopicsDecoder(dict[str | None, tuple[str, ...]]):
+    """Stored JSON topic arrays decoded, each distinct text once: a corpus repeats a few sets.
+
+    ``decoder[text]`` decodes on first sight, so ``map(decoder.__getitem__, texts)`` does the
+    lookups at C speed.
+    """
+
+    def __missing__(self, text: str | None) -> tuple[str, ...]:
+        decoded: tuple[str, ...] = tuple(orjson.loads(text)) if text else ()
+        self[text] = decoded
+        return decoded
