@@ -90,3 +90,26 @@ def test_backup_while_an_annotator_writes(small_store: Store, workdir: Path) -> 
         copy.close()
     stop.set()
     writer.join()
+
+
+def test_check_and_backup_commands(small_store: Store, db_url: str, workdir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    annotate(small_store)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["--db", db_url, "check"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout == ""
+    copy = runner.invoke(app, ["--db", db_url, "backup", str(workdir / "b.db")])
+    assert copy.exit_code == 0 and (workdir / "b.db").exists()
+    again = runner.invoke(app, ["--db", db_url, "backup", str(workdir / "b.db")])
+    assert again.exit_code == 1
+    assert again.stderr.startswith("error: ") and "--force" in again.stderr
+    with sqlite3.connect(workdir / "test.db") as connection:
+        connection.execute("UPDATE span SET label = 'RUMOUR'")
+    bad = runner.invoke(app, ["--db", db_url, "check"])
+    assert bad.exit_code == 1
+    assert "not in the scheme" in bad.stdout
+    assert "problems found" in bad.stderr and "Traceback" not in bad.output

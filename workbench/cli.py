@@ -221,6 +221,38 @@ def agreement(
         print_agreement(data)
 
 
+@app.command()
+@user_errors
+def check(ctx: typer.Context, db: DbOption = None, scheme: SchemeOption = None) -> None:
+    """Verify the database: integrity, orphan rows, span alignment, labels, the change log."""
+    from workbench.store.maintenance import check_database
+
+    store = open_store(ctx, db, scheme)
+    problems = check_database(store)
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        raise fail(f"{store.db.name}: {len(problems)} problem{'s' * (len(problems) != 1)} found")
+    typer.echo(f"{store.db.name}: ok", err=True)
+
+
+@app.command()
+@user_errors
+def backup(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="The copy to write (a new SQLite file).")],
+    force: Annotated[bool, typer.Option(help="Overwrite the target if it exists.")] = False,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Copy the live SQLite database consistently, even while annotators are working."""
+    from workbench.store.maintenance import backup_database
+
+    store = open_store(ctx, db, scheme)
+    size = backup_database(store, target, overwrite=force)
+    typer.echo(f"backed up {store.db.name} to {target} ({size / 1e6:.1f} MB)", err=True)
+
+
 def _print_json(data: Any) -> None:
     import orjson
 
