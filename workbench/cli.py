@@ -97,6 +97,41 @@ def root(ctx: typer.Context, db: DbOption = None, scheme: SchemeOption = None) -
     ctx.obj = Options(db, scheme)
 
 
+@app.command()
+@user_errors
+def annotate(
+    ctx: typer.Context,
+    annotator: Annotated[
+        str | None, typer.Option(help="Your name (asked for if not given).", show_default=False)
+    ] = None,
+    doc: Annotated[
+        str | None, typer.Option("--doc", help="Open this document at once.", show_default=False)
+    ] = None,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Annotate in the terminal UI. An empty database gets the seeds/ articles first."""
+    from workbench.importer import import_paths
+    from workbench.tui.config import load_config
+
+    store = open_store(ctx, db, scheme)
+    if store.count_documents() == 0:
+        seeds = Path("seeds")
+        if not seeds.is_dir():
+            raise fail(
+                f"{store.db.name} has no documents yet; add some with `workbench import PATH`"
+            )
+        typer.echo(f"{store.db.name} is new: importing the articles in {seeds}/ first", err=True)
+        summary = import_paths(store, [seeds])
+        typer.echo(f"imported {len(summary.imported)} documents", err=True)
+    if doc is not None:
+        store.document_by_name(doc)  # a clear error now rather than inside the TUI
+    config = load_config()
+    from workbench.tui.app import WorkbenchApp
+
+    WorkbenchApp(store, annotator=annotator, document=doc, config=config).run()
+
+
 @app.command("import")
 @user_errors
 def import_command(

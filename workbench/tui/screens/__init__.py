@@ -1,0 +1,1 @@
+"""The TUI's screens: annotator picker, document list, annotation, help."""

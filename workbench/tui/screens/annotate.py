@@ -1,0 +1,478 @@
+"""The annotation screen: the article, a token cursor, label hotkeys, and every change saved."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+
+from workbench.errors import WorkbenchError
+from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, SpanInfo, Store
+from workbench.tui.screens.choose import LabelChooser
+from workbench.tui.screens.note import NoteDialog
+from workbench.tui.widgets.document_view import DocumentView
+from workbench.tui.widgets.side_panel import SidePanel
+from workbench.tui.writer import OrderedWriter
+
+IDLE_AFTER_S = 60.0
+"""Time between two key presses longer than this is not counted as annotation time."""
+TIME_FLUSH_S = 30.0
+NARROW_BELOW = 100
+"""Terminal width under which the side panel moves below the article."""
+
+
+class AnnotateScreen(Screen[None]):
+    """One document for one annotator. The scheme's claim-type hotkeys label the selection
+    (or the token under the cursor) or relabel the span under the cursor; choosers set stance
+    and topics; each change goes to the database at once, in order, off the UI thread."""
+
+    HELP_INTRO = (
+        "Move with the arrows, shift+arrows select, a claim-type key labels the selection or "
+        "the token under the cursor (or relabels the span there). Every change is saved at once."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "span_stance", "Span stance", id="annotate.span-stance"),
+        Binding("t", "span_topics", "Span topics", id="annotate.span-topics"),
+        Binding("S", "doc_stance", "Doc stance", id="annotate.doc-stance"),
+        Binding("T", "doc_topics", "Doc topics", id="annotate.doc-topics"),
+        Binding("tab", "next_span", "Next span", show=False, id="annotate.next-span"),
+        Binding("shift+tab", "previous_span", "Prev span", show=False, id="annotate.prev-span"),
+        Binding("delete,backspace", "delete_span", "Delete", id="annotate.delete-span"),
+        Binding(
+            "greater_than_sign", "resize('end', 1)", "Grow end", show=False, id="annotate.grow-end"
+        ),
+        Binding(
+            "less_than_sign",
+            "resize('end', -1)",
+            "Shrink end",
+            show=False,
+            id="annotate.shrink-end",
+        ),
+        Binding(
+            "alt+left", "resize('start', -1)", "Grow start", show=False, id="annotate.grow-start"
+        ),
+        Binding(
+            "alt+right",
+            "resize('start', 1)",
+            "Shrink start",
+            show=False,
+            id="annotate.shrink-start",
+        ),
+        Binding("ctrl+z,u", "undo", "Undo", id="annotate.undo"),
+        Binding("ctrl+y,U", "redo", "Redo", show=False, id="annotate.redo"),
+        Binding("d", "done", "Done → next", id="annotate.done"),
+        Binding("x", "skip", "Skip", show=False, id="annotate.skip"),
+        Binding("n", "neighbour(1)", "Next doc", show=False, id="annotate.next-document"),
+        Binding("p", "neighbour(-1)", "Prev doc", show=False, id="annotate.previous-document"),
+        Binding("o", "note", "Note", show=False, id="annotate.note"),
+        Binding("q", "back", "List", id="annotate.back"),
+    ]
+
+    def __init__(self, store: Store, annotator: AnnotatorInfo, document_id: int) -> None:
+        super().__init__()
+        self.store = store
+        self.annotator = annotator
+        """Whose annotation this is: only their labels are shown or changed."""
+        self.document_id = document_id
+        self.document: DocumentData | None = None
+        self.annotation: AnnotationInfo | None = None
+        """The annotation as last saved (what the screen shows)."""
+        self.writer = OrderedWriter()
+        self._last_input = time.monotonic()
+        self._unsaved_seconds = 0.0
+        self._last_flush = time.monotonic()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="annotate-body"):
+            yield DocumentView(id="document")
+            yield SidePanel(self.store.scheme, id="side")
+        yield Static("Loading…", id="status-line", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for label in self.store.scheme.claim_type:
+            self._bindings.bind(
+                label.key, f"label('{label.name}')", f"Label {label.name}", show=False
+            )
+        view = self.query_one(DocumentView)
+        view.set_colors({label.name: label.color for label in self.store.scheme.claim_type})
+        self.set_interval(TIME_FLUSH_S, self._flush_time)
+        self.load()
+
+    @work(thread=True, exit_on_error=False)
+    def load(self) -> None:
+        """Read the document and this annotator's annotation (created if missing)."""
+        document = self.store.document(self.document_id)
+        annotation = self.store.annotation(self.document_id, self.annotator.id)
+        self.app.call_from_thread(self._loaded, document, annotation)
+
+    def _loaded(self, document: DocumentData, annotation: AnnotationInfo) -> None:
+        self.document = document
+        self.sub_title = f"{document.name} · {self.annotator.name}"
+        view = self.query_one(DocumentView)
+        view.set_document(document.text, document.tokens)
+        self._show(annotation)
+        view.focus()
+        self._status(
+            f"{document.name}: {len(document.tokens):,} tokens, {len(annotation.spans)} spans"
+        )
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def _show(self, annotation: AnnotationInfo) -> None:
+        """Show the saved state: spans in the view, the side panel."""
+        self.annotation = annotation
+        view = self.query_one(DocumentView)
+        view.set_spans(annotation.spans)
+        panel = self.query_one(SidePanel)
+        panel.show_document(annotation)
+        self._show_focus()
+        if self.document is not None:
+            focus = view.focused_span
+            panel.show_spans(annotation.spans, self.document.text, focus.id if focus else None)
+
+    def _show_focus(self) -> None:
+        if self.document is not None:
+            focus = self.query_one(DocumentView).focused_span
+            self.query_one(SidePanel).show_focus(focus, self.document.text)
+
+    def _status(self, message: str, *, error: bool = False) -> None:
+        line = self.query_one("#status-line", Static)
+        line.update(message)
+        line.set_class(error, "-error")
+
+    def on_document_view_cursor_moved(self, _message: DocumentView.CursorMoved) -> None:
+        self._show_focus()
+
+    def on_document_view_span_clicked(self, message: DocumentView.SpanClicked) -> None:
+        self._show_focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter (or a click) in the span list jumps to that span."""
+        span = self._span(int(event.option.id or -1))
+        if span is not None:
+            view = self.query_one(DocumentView)
+            view.move_cursor_to(span.token_start)
+            view.focus()
+
+    def on_side_panel_choose_requested(self, message: SidePanel.ChooseRequested) -> None:
+        actions = {
+            ("document", "stance"): self.action_doc_stance,
+            ("document", "topics"): self.action_doc_topics,
+            ("span", "stance"): self.action_span_stance,
+            ("span", "topics"): self.action_span_topics,
+        }
+        actions[(message.target, message.kind)]()
+
+    def on_key(self, _event: events.Key) -> None:
+        self._count_activity()
+
+    def on_mouse_down(self, _event: events.MouseDown) -> None:
+        self._count_activity()
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save(self, describe: str, change: Callable[[int], Any]) -> None:
+        """Apply ``change(annotation_id)`` in the writer thread, then show the saved state."""
+        if self.annotation is None:
+            return
+        annotation_id = self.annotation.id
+
+        def job() -> tuple[AnnotationInfo, str]:
+            result = change(annotation_id)
+            # An undo or redo says itself what it changed.
+            said = getattr(result, "description", None)
+            return self.store.get_annotation(annotation_id), said or describe
+
+        def done(saved: tuple[AnnotationInfo, str]) -> None:
+            self.app.call_from_thread(self._saved, *saved)
+
+        def failed(error: BaseException) -> None:
+            self.app.call_from_thread(self._failed, error)
+
+        self.writer.submit(job, done, failed)
+
+    def _saved(self, saved: AnnotationInfo, describe: str) -> None:
+        self._show(saved)
+        self._status(f"saved: {describe}")
+
+    def _failed(self, error: BaseException) -> None:
+        message = str(error) if isinstance(error, WorkbenchError) else repr(error)
+        self._status(f"not saved: {message}", error=True)
+        if not isinstance(error, WorkbenchError):
+            self.notify(message, title="Error", severity="error", timeout=10)
+
+    # -- spans --------------------------------------------------------------------------------
+
+    def _span(self, span_id: int) -> SpanInfo | None:
+        if self.annotation is None:
+            return None
+        return next((s for s in self.annotation.spans if s.id == span_id), None)
+
+    def _blank(self, token: int) -> bool:
+        """Whether a token is only whitespace (spaCy makes tokens of line breaks)."""
+        assert self.document is not None
+        start, end = self.document.tokens.char_span(token, token + 1)
+        return not self.document.text[start:end].strip()
+
+    def _chars(self, token_start: int, token_end: int) -> tuple[int, int] | None:
+        """Character offsets of a token range with whitespace-only tokens trimmed off its ends."""
+        assert self.document is not None
+        while token_start < token_end and self._blank(token_start):
+            token_start += 1
+        while token_end > token_start and self._blank(token_end - 1):
+            token_end -= 1
+        if token_start >= token_end:
+            return None
+        return self.document.tokens.char_span(token_start, token_end)
+
+    def action_label(self, name: str) -> None:
+        """Label the selection (or the token under the cursor); relabel the span there."""
+        if self.document is None:
+            return
+        view = self.query_one(DocumentView)
+        selection = view.selection()
+        focus = view.focused_span
+        if selection is None and focus is not None:
+            if focus.label == name:
+                self._status(f"the span is already {name}")
+                return
+            self.save(
+                f"{focus.label} → {name}", lambda a: self.store.relabel_span(a, focus.id, name)
+            )
+            return
+        token_range = selection or (view.cursor, view.cursor + 1)
+        chars = self._chars(*token_range)
+        if chars is None:
+            self._status("nothing to label here (only whitespace)", error=True)
+            return
+        start, end = chars
+        words = " ".join(self.document.text[start:end].split())[:40]
+        view.move_cursor_to(view.cursor)  # the selection became a span: clear it
+        self.save(f"{name} “{words}”", lambda a: self.store.add_span(a, start, end, name))
+
+    def action_delete_span(self) -> None:
+        focus = self.query_one(DocumentView).focused_span
+        if focus is None:
+            self._status("no span under the cursor to delete", error=True)
+            return
+        self.save(f"deleted {focus.label} span", lambda a: self.store.delete_span(a, focus.id))
+
+    def action_resize(self, edge: str, delta: int) -> None:
+        """Move an edge of the span under the cursor by a token (``start``/``end``, ±1)."""
+        focus = self.query_one(DocumentView).focused_span
+        if focus is None or self.document is None:
+            self._status("no span under the cursor to resize", error=True)
+            return
+        count = len(self.document.tokens)
+        token_start, token_end = focus.token_start, focus.token_end
+        # Each press moves the edge by one token that is not just whitespace.
+        if edge == "start":
+            token_start += delta
+            while 0 <= token_start < token_end and self._blank(token_start):
+                token_start += delta
+        else:
+            token_end += delta
+            while token_start < token_end <= count and self._blank(token_end - 1):
+                token_end += delta
+        if not 0 <= token_start < token_end <= count:
+            self._status("the span cannot grow or shrink further", error=True)
+            return
+        start, end = self.document.tokens.char_span(token_start, token_end)
+        self.save(
+            f"resized {focus.label} span",
+            lambda a: self.store.resize_span(a, focus.id, start, end),
+        )
+
+    def _jump(self, forward: bool) -> None:
+        if self.annotation is None or not self.annotation.spans:
+            self._status("no spans yet")
+            return
+        view = self.query_one(DocumentView)
+        starts = sorted({s.token_start for s in self.annotation.spans})
+        cursor = view.cursor
+        ahead = [t for t in starts if t > cursor] if forward else [t for t in starts if t < cursor]
+        target = (
+            (ahead[0] if forward else ahead[-1])
+            if ahead
+            else (starts[0] if forward else starts[-1])
+        )
+        view.move_cursor_to(target)
+
+    def action_next_span(self) -> None:
+        self._jump(forward=True)
+
+    def action_previous_span(self) -> None:
+        self._jump(forward=False)
+
+    # -- stance and topics --------------------------------------------------------------------
+
+    def action_span_stance(self) -> None:
+        focus = self.query_one(DocumentView).focused_span
+        if focus is None:
+            self._status("no span under the cursor: put the cursor on a span first", error=True)
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                stance = name or None
+                self.save(
+                    f"span stance {stance or 'cleared'}",
+                    lambda a: self.store.set_span_stance(a, focus.id, stance),
+                )
+
+        selected = [focus.stance] if focus.stance else []
+        self.app.push_screen(
+            LabelChooser(f"Stance of the {focus.label} span", self.store.scheme.stance, selected),
+            chosen,
+        )
+
+    def action_span_topics(self) -> None:
+        focus = self.query_one(DocumentView).focused_span
+        if focus is None:
+            self._status("no span under the cursor: put the cursor on a span first", error=True)
+            return
+
+        def toggle(topic: str) -> None:
+            self.save(
+                f"span topic {topic}", lambda a: self.store.toggle_span_topic(a, focus.id, topic)
+            )
+
+        self.app.push_screen(
+            LabelChooser(
+                f"Topics of the {focus.label} span",
+                self.store.scheme.topics,
+                focus.topics,
+                multi=True,
+                on_toggle=toggle,
+            )
+        )
+
+    def action_doc_stance(self) -> None:
+        if self.annotation is None:
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                stance = name or None
+                self.save(
+                    f"document stance {stance or 'cleared'}",
+                    lambda a: self.store.set_stance(a, stance),
+                )
+
+        selected = [self.annotation.stance] if self.annotation.stance else []
+        self.app.push_screen(
+            LabelChooser("Stance of the document", self.store.scheme.stance, selected), chosen
+        )
+
+    def action_doc_topics(self) -> None:
+        if self.annotation is None:
+            return
+
+        def toggle(topic: str) -> None:
+            self.save(f"document topic {topic}", lambda a: self.store.toggle_topic(a, topic))
+
+        self.app.push_screen(
+            LabelChooser(
+                "Topics of the document",
+                self.store.scheme.topics,
+                self.annotation.topics,
+                multi=True,
+                on_toggle=toggle,
+            )
+        )
+
+    # -- history, status, navigation ---------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self.save("undo", self.store.undo)
+
+    def action_redo(self) -> None:
+        self.save("redo", self.store.redo)
+
+    def action_note(self) -> None:
+        if self.annotation is None:
+            return
+
+        def written(note: str | None) -> None:
+            if note is not None:
+                self.save("note", lambda a: self.store.set_note(a, note))
+
+        self.app.push_screen(NoteDialog(self.annotation.note), written)
+
+    def action_done(self) -> None:
+        self._finish("done")
+
+    def action_skip(self) -> None:
+        self._finish("skipped")
+
+    def _finish(self, status: str) -> None:
+        self.save(f"marked {status}", lambda a: self.store.set_status(a, status))
+        self.open_next(unfinished=True)
+
+    def action_neighbour(self, step: int) -> None:
+        self.open_next(step=step)
+
+    @work(thread=True, exit_on_error=False)
+    def open_next(self, *, unfinished: bool = False, step: int = 1) -> None:
+        """Open the next unfinished document, or the next/previous one by name."""
+        self.writer.drain()  # the status change must be saved before choosing what is next
+        rows = self.store.list_documents(self.annotator.id)
+        ids = [row.id for row in rows]
+        here = ids.index(self.document_id) if self.document_id in ids else -1
+        if unfinished:
+            later = rows[here + 1 :] + rows[: max(here, 0)]
+            target = next((r.id for r in later if r.status in ("todo", "in_progress")), None)
+            if target is None:
+                self.app.call_from_thread(self.notify, "Every document is done or skipped.")
+                self.app.call_from_thread(self.action_back)
+                return
+        else:
+            index = here + step
+            if not 0 <= index < len(ids):
+                self.app.call_from_thread(self._status, "no more documents that way")
+                return
+            target = ids[index]
+        self.app.call_from_thread(self._open, target)
+
+    def _open(self, document_id: int) -> None:
+        open_document = getattr(self.app, "open_document", None)
+        if callable(open_document):
+            open_document(document_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def _count_activity(self) -> None:
+        now = time.monotonic()
+        gap = now - self._last_input
+        if gap < IDLE_AFTER_S:
+            self._unsaved_seconds += gap
+        self._last_input = now
+
+    def _flush_time(self) -> None:
+        seconds, self._unsaved_seconds = self._unsaved_seconds, 0.0
+        if seconds > 0 and self.annotation is not None:
+            annotation_id = self.annotation.id
+            self.writer.submit(
+                lambda: self.store.add_time(annotation_id, seconds),
+                lambda _: None,
+                lambda error: self.app.call_from_thread(self._failed, error),
+            )
+
+    def on_unmount(self) -> None:
+        self._flush_time()
+        self.writer.close()

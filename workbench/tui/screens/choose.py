@@ -1,0 +1,113 @@
+"""A small chooser for stance (one) or topics (any): the scheme's hotkeys pick, the mouse too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from workbench.scheme import Label
+
+CLEAR = ""
+"""What a single choice dismisses with when the value is cleared."""
+
+
+class LabelChooser(ModalScreen[str | None]):
+    """Pick one label (stance) or toggle several (topics) with their hotkeys or a click.
+
+    Single choice dismisses with the name, :data:`CLEAR` (backspace) or None (escape). In
+    multi mode every toggle is reported at once through ``on_toggle`` (so it is saved at
+    once) and the chooser stays open until enter or escape.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="chooser.close"),
+        Binding("backspace,delete", "clear", "Clear", id="chooser.clear"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        labels: Sequence[Label],
+        selected: Sequence[str] = (),
+        *,
+        multi: bool = False,
+        on_toggle: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._labels = list(labels)
+        self.selected = set(selected)
+        """The labels chosen now (kept up to date in multi mode)."""
+        self._multi = multi
+        self._on_toggle = on_toggle
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="chooser-box"):
+            yield Static(self._title, id="chooser-title")
+            yield OptionList(*self._options(), id="chooser-options")
+            hint = "key or click toggles · enter closes" if self._multi else "key or click picks"
+            yield Static(f"{hint} · backspace clears · escape cancels", id="chooser-hint")
+
+    def _options(self) -> list[Option]:
+        options = []
+        for label in self._labels:
+            line = Text()
+            if self._multi:
+                line.append("[x] " if label.name in self.selected else "[ ] ")
+            elif label.name in self.selected:
+                line.append("● ")
+            else:
+                line.append("  ")
+            line.append(f"{label.key} ", style="bold")
+            line.append(label.name, style=f"bold {label.color}")
+            if label.guideline:
+                line.append(f"  {label.guideline}", style="dim")
+            options.append(Option(line, id=label.name))
+        return options
+
+    def on_key(self, event: events.Key) -> None:
+        for label in self._labels:
+            if event.character == label.key:
+                event.stop()
+                event.prevent_default()
+                self._pick(label.name)
+                return
+        if event.key == "enter" and self._multi:
+            event.stop()
+            self.dismiss(None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self._pick(event.option.id)
+
+    def _pick(self, name: str) -> None:
+        if not self._multi:
+            self.dismiss(name)
+            return
+        self.selected ^= {name}
+        if self._on_toggle is not None:
+            self._on_toggle(name)
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options(self._options())
+        options.highlighted = highlighted
+
+    def action_clear(self) -> None:
+        if self._multi:
+            for name in sorted(self.selected):
+                self._pick(name)
+        else:
+            self.dismiss(CLEAR)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,187 @@
+"""The home screen: every document with this annotator's status, progress, type-to-filter."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+
+from workbench.store import AnnotatorInfo, DocumentRow, Store
+
+LIST_LIMIT = 5000
+"""Rows shown at once; typing narrows a larger corpus (and keeps the list fast)."""
+
+STATUS_LOOK = {
+    "done": ("✓ done", "green"),
+    "in_progress": ("◐ in progress", "yellow"),
+    "skipped": ("↷ skipped", "bright_black"),
+    "todo": ("· todo", ""),
+}
+
+
+class DocumentsScreen(Screen[None]):
+    """Documents with status, spans and length for one annotator; Enter opens one.
+
+    The filter box keeps the focus, so typing filters at once while the arrow keys move the
+    highlighted row.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", "Next", show=False, id="documents.down"),
+        Binding("up", "move(-1)", "Previous", show=False, id="documents.up"),
+        Binding("pagedown", "move(20)", "Page down", show=False, id="documents.page-down"),
+        Binding("pageup", "move(-20)", "Page up", show=False, id="documents.page-up"),
+        Binding("enter", "open", "Open", id="documents.open"),
+        Binding("ctrl+n", "next_unfinished", "Next unfinished", id="documents.next-unfinished"),
+        Binding("ctrl+r", "reload", "Reload", id="documents.reload"),
+    ]
+
+    filter_text: reactive[str] = reactive("")
+    """The text typed in the filter box: names containing it (case-insensitive) are shown."""
+
+    class OpenRequested(Message):
+        """The annotator asked to open a document."""
+
+        def __init__(self, document_id: int) -> None:
+            super().__init__()
+            self.document_id = document_id
+            """The document to open."""
+
+    def __init__(self, store: Store, annotator: AnnotatorInfo) -> None:
+        super().__init__()
+        self.store = store
+        """Where the documents live."""
+        self.annotator = annotator
+        """Whose statuses are shown (blind: only this annotator's work)."""
+        self._rows: list[DocumentRow] = []
+        self.last_opened: int | None = None
+        """The document opened last, so the next unfinished one after it is preselected."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="documents-progress"):
+            yield Static("", id="documents-summary")
+            yield ProgressBar(total=1, show_eta=False, id="documents-bar")
+        yield Input(
+            placeholder="type to filter by name · ↑↓ choose · enter opens", id="documents-filter"
+        )
+        yield DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Workbench"
+        self.sub_title = f"annotator: {self.annotator.name}"
+        table = self.query_one(DataTable)
+        table.can_focus = False
+        table.add_column("document", key="name")
+        table.add_column("status", key="status", width=14)
+        table.add_column("spans", key="spans")
+        table.add_column("tokens", key="tokens")
+        self.query_one(Input).focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+
+    def watch_filter_text(self) -> None:
+        self.load()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    @work(thread=True, group="documents", exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        """Read the page of documents and the progress figures (off the UI thread)."""
+        rows = self.store.list_documents(
+            self.annotator.id, search=self.filter_text, limit=LIST_LIMIT
+        )
+        matching = self.store.count_documents(self.filter_text)
+        stats = next(
+            (s for s in self.store.annotator_stats() if s.name == self.annotator.name), None
+        )
+        total = self.store.count_documents()
+        self.app.call_from_thread(
+            self._show,
+            rows,
+            matching,
+            stats.done if stats else 0,
+            stats.skipped if stats else 0,
+            total,
+        )
+
+    def _show(
+        self, rows: list[DocumentRow], matching: int, done: int, skipped: int, total: int
+    ) -> None:
+        self._rows = rows
+        summary = f"{done} / {total} done"
+        if skipped:
+            summary += f" · {skipped} skipped"
+        if matching > len(rows):
+            summary += f" · showing {len(rows)} of {matching}: type to narrow"
+        self.query_one("#documents-summary", Static).update(summary)
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done + skipped)
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows:
+            label, style = STATUS_LOOK.get(row.status, (row.status, ""))
+            table.add_row(
+                Text(row.name),
+                Text(label, style=style),
+                Text(str(row.spans), justify="right"),
+                Text(f"{row.n_tokens:,}", justify="right"),
+                key=str(row.id),
+            )
+        target = self._preselect()
+        if target is not None:
+            table.move_cursor(row=target)
+
+    def _preselect(self) -> int | None:
+        """The row of the next unfinished document (after the one opened last)."""
+        if not self._rows:
+            return None
+        start = 0
+        if self.last_opened is not None:
+            ids = [row.id for row in self._rows]
+            if self.last_opened in ids:
+                start = ids.index(self.last_opened)
+        order = list(range(start, len(self._rows))) + list(range(start))
+        for index in order:
+            if self._rows[index].status in ("todo", "in_progress"):
+                return index
+        return start
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    def action_next_unfinished(self) -> None:
+        target = self._preselect()
+        if target is not None:
+            self.query_one(DataTable).move_cursor(row=target)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if not self._rows or not 0 <= table.cursor_row < len(self._rows):
+            self.notify("No document to open: clear the filter.", severity="warning")
+            return
+        document_id = self._rows[table.cursor_row].id
+        self.last_opened = document_id
+        self.post_message(self.OpenRequested(document_id))

@@ -1,0 +1,74 @@
+"""The spans of one document indexed by token, for drawing and for lookups on every key press."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from workbench.nlp import Index
+from workbench.store.records import SpanInfo
+
+
+def _depth_key(span: SpanInfo) -> tuple[int, int, int]:
+    # Shortest first: the innermost span is the one drawn on top; between spans of the same
+    # length, the one starting later overlaps the other's tail, so it is the nearer one.
+    return span.token_end - span.token_start, -span.token_start, span.id
+
+
+class SpanIndex:
+    """Spans sorted by start, with vectorized overlap queries (a few microseconds for a
+    thousand spans, independent of the document's length)."""
+
+    def __init__(self, spans: Iterable[SpanInfo] = ()) -> None:
+        self.spans: tuple[SpanInfo, ...] = tuple(
+            sorted(spans, key=lambda s: (s.token_start, -s.token_end, s.id))
+        )
+        """The spans, by start (then longest first)."""
+        self._starts: Index = np.fromiter(
+            (s.token_start for s in self.spans), dtype=np.int64, count=len(self.spans)
+        )
+        self._ends: Index = np.fromiter(
+            (s.token_end for s in self.spans), dtype=np.int64, count=len(self.spans)
+        )
+        self._by_id = {span.id: span for span in self.spans}
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def get(self, span_id: int) -> SpanInfo | None:
+        """The span with that id, or None."""
+        return self._by_id.get(span_id)
+
+    def overlapping(self, start: int, stop: int) -> list[SpanInfo]:
+        """Spans sharing a token with tokens ``start`` up to ``stop`` (exclusive), by start."""
+        if not self.spans or start >= stop:
+            return []
+        limit = int(np.searchsorted(self._starts, stop, side="left"))
+        hits = np.flatnonzero(self._ends[:limit] > start)
+        return [self.spans[i] for i in hits.tolist()]
+
+    def at(self, token: int) -> list[SpanInfo]:
+        """Spans covering ``token``, innermost first."""
+        return sorted(self.overlapping(token, token + 1), key=_depth_key)
+
+    def innermost(self, token: int) -> SpanInfo | None:
+        """The innermost span covering ``token``, or None."""
+        covering = self.overlapping(token, token + 1)
+        return min(covering, key=_depth_key) if covering else None
+
+    def starting_in(self, start: int, stop: int) -> list[SpanInfo]:
+        """Spans whose first token is in ``start`` up to ``stop`` (exclusive), by start."""
+        first = int(np.searchsorted(self._starts, start, side="left"))
+        last = int(np.searchsorted(self._starts, stop, side="left"))
+        return list(self.spans[first:last])
+
+    def changed(self, other: SpanIndex) -> list[SpanInfo]:
+        """Spans in one index and not (identically) in the other: what a redraw must cover."""
+        mine, theirs = set(self.spans), set(other.spans)
+        return [*(mine - theirs), *(theirs - mine)]
+
+
+def innermost_of(covering: list[SpanInfo]) -> SpanInfo | None:
+    """The innermost of spans that all cover one token, or None if there are none."""
+    return min(covering, key=_depth_key) if covering else None

@@ -1,0 +1,215 @@
+"""Painting one visual line of a document: tokens, spans, selection and cursor as a Strip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+from textual.strip import Strip
+
+from workbench.store.records import SpanInfo
+from workbench.tui.layout import LineLayout, display_text
+from workbench.tui.span_index import SpanIndex, innermost_of
+
+GUTTER_WIDTH = 3
+"""Cells left of the text: tags of the spans that start on a line, then a space."""
+
+TAG_CELLS = GUTTER_WIDTH - 1
+
+MORE_MARK = "+"
+"""Drawn in the last gutter cell when more spans start on a line than there are cells."""
+FALLBACK_COLOR = "#888888"
+"""Drawn for a label missing from the colour mapping, so an unknown label still shows."""
+
+DIM = 0.35
+"""How far the colour of a span not under the cursor fades toward the background: the span
+under the cursor then stands out at full strength without a border to draw."""
+
+
+class Look(NamedTuple):
+    """What decides a cell's style; equal looks share one cached rich ``Style``."""
+
+    label: str | None = None
+    """Label of the innermost span over the cell."""
+    strong: bool = False
+    """The innermost span is the span under the cursor (full colour)."""
+    nested: bool = False
+    """More than one span covers the cell."""
+    focus: bool = False
+    """The span under the cursor covers the cell."""
+    selected: bool = False
+    """The cell is in the selection."""
+    cursor: bool = False
+    """The cell is the cursor token."""
+
+
+@dataclass(frozen=True)
+class LineState:
+    """The widget state a line's paint depends on."""
+
+    cursor: int
+    selection: tuple[int, int] | None
+    focus: SpanInfo | None
+
+
+class LinePainter:
+    """Paints lines from a layout, the spans and the state. Styles come from the widget through
+    callables (its component classes, its own style, its background colour) and are cached
+    until :meth:`clear_styles`."""
+
+    def __init__(
+        self,
+        component: Callable[[str], Style],
+        base: Callable[[], Style],
+        background: Callable[[], Color],
+    ) -> None:
+        self._component = component
+        self._base = base
+        self._background = background
+        self._looks: dict[Look, Style] = {}
+        self._labels: dict[tuple[str, bool], Style] = {}
+        self._base_style: Style | None = None
+        self._gutter_style: Style | None = None
+        self.colors: dict[str, str] = {}
+        """Label name to colour (anything Textual parses)."""
+
+    def clear_styles(self) -> None:
+        """Forget cached styles (after a theme, CSS or colour change)."""
+        self._looks.clear()
+        self._labels.clear()
+        self._base_style = self._gutter_style = None
+
+    def base(self) -> Style:
+        """The widget's own style (its colour and background), cached: computing it walks
+        the DOM."""
+        if self._base_style is None:
+            self._base_style = self._base()
+        return self._base_style
+
+    def set_colors(self, colors: Mapping[str, str]) -> None:
+        """Replace the label colours."""
+        self.colors = dict(colors)
+        self.clear_styles()
+
+    def _label_style(self, label: str, strong: bool) -> Style:
+        key = (label, strong)
+        style = self._labels.get(key)
+        if style is None:
+            try:
+                color = Color.parse(self.colors.get(label, FALLBACK_COLOR))
+            except Exception:  # a bad colour must not break drawing; the scheme validates them
+                color = Color.parse(FALLBACK_COLOR)
+            if not strong:
+                color = color.blend(self._background(), DIM)
+            ink = Color(16, 16, 16) if color.brightness > 0.55 else Color(240, 240, 240)
+            style = Style(color=ink.rich_color, bgcolor=color.rich_color)
+            self._labels[key] = style
+        return style
+
+    def style(self, look: Look) -> Style:
+        """The rich style of a look: base, then label colour, then component classes."""
+        style = self._looks.get(look)
+        if style is None:
+            style = self.base()
+            if look.label is not None:
+                # A selection replaces the span colour, so the label's ink would lose contrast.
+                if not look.selected:
+                    style += self._label_style(look.label, look.strong)
+                style += self._component("document-view--span")
+            if look.nested:
+                style += self._component("document-view--span-nested")
+            if look.focus:
+                style += self._component("document-view--span-focus")
+            if look.selected:
+                style += self._component("document-view--selection")
+            if look.cursor:
+                style += self._component("document-view--cursor")
+            self._looks[look] = style
+        return style
+
+    def _gutter(
+        self, layout: LineLayout, spans: SpanIndex, line: int, first: int, stop: int
+    ) -> list[Segment]:
+        """A tag for each span starting on the line: its label's initial on its colour, so
+        overlapping spans can be told apart without relying on colour alone."""
+        if self._gutter_style is None:
+            self._gutter_style = self.base() + self._component("document-view--gutter")
+        gutter = self._gutter_style
+        if layout.locate(first)[0] != line:
+            first += 1  # the line continues a token cut across lines; its spans started above
+        starting = spans.starting_in(first, stop)
+        segments: list[Segment] = []
+        for span in starting[:TAG_CELLS]:
+            if len(segments) == TAG_CELLS - 1 and len(starting) > TAG_CELLS:
+                segments.append(Segment(MORE_MARK, gutter))
+                break
+            tag = self._label_style(span.label, True) + self._component("document-view--tag")
+            segments.append(Segment(span.label[:1] or " ", tag))
+        if len(segments) < GUTTER_WIDTH:
+            segments.append(Segment(" " * (GUTTER_WIDTH - len(segments)), gutter))
+        return segments
+
+    def paint(
+        self,
+        text: str,
+        layout: LineLayout,
+        spans: SpanIndex,
+        state: LineState,
+        line: int,
+        width: int,
+    ) -> Strip:
+        """Line ``line`` as a strip exactly ``width`` cells wide (gutter included)."""
+        base = self.base()
+        fragments = layout.line_fragments(line)
+        if not fragments:
+            return Strip([Segment(" " * width, base)], width)
+        first, stop = fragments[0].token, fragments[-1].token + 1
+        segments = self._gutter(layout, spans, line, first, stop)
+        over = spans.overlapping(first, stop)
+        selection, focus = state.selection, state.focus
+        sel_start, sel_stop = selection if selection is not None else (0, 0)
+        cells = 0
+        previous = -1
+        for fragment in fragments:
+            token = fragment.token
+            covering = [s for s in over if s.token_start <= token < s.token_end]
+            inner = innermost_of(covering)
+            in_focus = focus is not None and focus.token_start <= token < focus.token_end
+            if fragment.x > cells:
+                # The whitespace between two tokens takes the look the two have in common, so
+                # a span reads as one block and two adjacent spans stay apart.
+                both = [s for s in covering if s.token_start <= previous]
+                shared = innermost_of(both)
+                gap = Look(
+                    label=shared.label if shared else None,
+                    strong=shared is not None and shared == focus,
+                    nested=len(both) > 1,
+                    focus=in_focus and focus is not None and focus.token_start <= previous,
+                    selected=sel_start <= previous and token < sel_stop,
+                )
+                segments.append(Segment(" " * (fragment.x - cells), self.style(gap)))
+                cells = fragment.x
+            look = Look(
+                label=inner.label if inner else None,
+                strong=inner is not None and inner == focus,
+                nested=len(covering) > 1,
+                focus=in_focus,
+                selected=sel_start <= token < sel_stop,
+                cursor=token == state.cursor,
+            )
+            shown = display_text(text[fragment.start : fragment.end])
+            drawn = fragment.width
+            if not drawn and look.cursor:
+                shown, drawn = " ", 1  # a zero-width token (a line break) still shows the cursor
+            segments.append(Segment(shown, self.style(look)))
+            cells += drawn
+            previous = token
+        used = GUTTER_WIDTH + cells
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        strip = Strip(segments, max(used, width))
+        return strip.crop(0, width) if used > width else strip

@@ -1,0 +1,137 @@
+"""The side panel of the annotation screen: labels and keys, the span in focus, the document's
+labels, and the list of spans."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from workbench.scheme import Scheme
+from workbench.store import AnnotationInfo, SpanInfo
+
+EXCERPT = 60
+
+
+def excerpt(text: str, span: SpanInfo, width: int = EXCERPT) -> str:
+    """The span's text on one line, shortened in the middle if long."""
+    covered = " ".join(text[span.start : span.end].split())
+    if len(covered) <= width:
+        return covered
+    half = (width - 1) // 2
+    return f"{covered[:half]}…{covered[-half:]}"
+
+
+class SidePanel(Vertical):
+    """Shows state the screen hands it; clicking a label line asks the screen to change it."""
+
+    class ChooseRequested(Message):
+        """A stance or topics line was clicked: the screen opens the chooser for it."""
+
+        def __init__(self, target: str, kind: str) -> None:
+            super().__init__()
+            self.target = target
+            """``document`` or ``span``."""
+            self.kind = kind
+            """``stance`` or ``topics``."""
+
+    def __init__(self, scheme: Scheme, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.scheme = scheme
+        """Where the labels, keys, colours and guidelines come from."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="side-document", markup=False)
+        yield Static(id="side-focus", markup=False)
+        yield Static(self.legend(), id="side-legend", markup=False)
+        yield OptionList(id="side-spans")
+
+    def on_click(self, event: events.Click) -> None:
+        # Line 1 of the document and span blocks is the stance, line 2 the topics.
+        widget = event.widget
+        if widget is None or widget.id not in ("side-document", "side-focus"):
+            return
+        offset = event.get_content_offset(widget)
+        kind = {1: "stance", 2: "topics"}.get(offset.y) if offset is not None else None
+        if kind is not None:
+            target = "document" if widget.id == "side-document" else "span"
+            self.post_message(self.ChooseRequested(target, kind))
+
+    def legend(self) -> Text:
+        """Claim types with their hotkeys, colours and guidelines."""
+        text = Text("Claim types\n", style="bold")
+        for label in self.scheme.claim_type:
+            text.append(f" {label.key} ", style="bold reverse")
+            text.append(f" {label.name}", style=f"bold {label.color}")
+            text.append(f"  {label.guideline}\n", style="dim")
+        text.rstrip()
+        return text
+
+    def show_document(self, annotation: AnnotationInfo) -> None:
+        """The document's stance, topics, status and note."""
+        text = Text("Document", style="bold")
+        text.append(f"  {annotation.status.replace('_', ' ')}\n", style="dim")
+        text.append("stance ", style="dim")
+        text.append_text(self._label("stance", annotation.stance))
+        text.append("\ntopics ", style="dim")
+        text.append_text(self._labels(annotation.topics))
+        if annotation.note:
+            text.append("\nnote ", style="dim")
+            text.append(annotation.note)
+        self.query_one("#side-document", Static).update(text)
+
+    def show_focus(self, span: SpanInfo | None, document_text: str) -> None:
+        """The span under the cursor: label, extent, stance, topics."""
+        if span is None:
+            self.query_one("#side-focus", Static).update(
+                Text("No span under the cursor", style="dim")
+            )
+            return
+        label = self.scheme.get("claim_type", span.label)
+        text = Text("Span ", style="bold")
+        text.append(span.label, style=f"bold {label.color if label else ''}")
+        text.append(f"  {span.start}-{span.end}\n", style="dim")
+        text.append(f"“{excerpt(document_text, span, 34)}”\n")
+        text.append("stance ", style="dim")
+        text.append_text(self._label("stance", span.stance))
+        text.append("\ntopics ", style="dim")
+        text.append_text(self._labels(span.topics))
+        self.query_one("#side-focus", Static).update(text)
+
+    def show_spans(
+        self, spans: tuple[SpanInfo, ...], document_text: str, focus: int | None
+    ) -> None:
+        """The list of spans, in document order; the focused one highlighted."""
+        options = self.query_one("#side-spans", OptionList)
+        options.clear_options()
+        for span in spans:
+            label = self.scheme.get("claim_type", span.label)
+            line = Text()
+            line.append(f"{span.label[:4]:<4} ", style=f"bold {label.color if label else ''}")
+            line.append(excerpt(document_text, span, 30))
+            options.add_option(Option(line, id=str(span.id)))
+        if focus is not None:
+            index = next((i for i, s in enumerate(spans) if s.id == focus), None)
+            if index is not None:
+                options.highlighted = index
+
+    def _label(self, kind: str, name: str | None) -> Text:
+        if name is None:
+            return Text("—", style="dim")
+        label = self.scheme.get("stance", name)
+        return Text(name, style=f"bold {label.color if label else ''}")
+
+    def _labels(self, names: tuple[str, ...]) -> Text:
+        if not names:
+            return Text("—", style="dim")
+        text = Text()
+        for index, name in enumerate(names):
+            label = self.scheme.get("topics", name)
+            if index:
+                text.append(", ")
+            text.append(name, style=label.color if label else "")
+        return text
