@@ -19,8 +19,8 @@ class OrderedWriter:
     def submit(
         self,
         job: Callable[[], T],
-        on_done: Callable[[T], None],
-        on_error: Callable[[BaseException], None],
+        on_done: Callable[[T], object],
+        on_error: Callable[[BaseException], object],
     ) -> Future[T]:
         """Run ``job`` after every earlier one; then ``on_done(result)`` or ``on_error(exc)``
         (both called on the writer thread: callers hop back with ``call_from_thread``)."""

@@ -10,6 +10,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
@@ -195,23 +196,39 @@ class AnnotateScreen(Screen[None]):
             said = getattr(result, "description", None)
             return self.store.get_annotation(annotation_id), said or describe
 
-        def done(saved: tuple[AnnotationInfo, str]) -> None:
-            self.app.call_from_thread(self._saved, *saved)
+        # Posting is thread-safe and never blocks, so the writer cannot wait on a busy UI
+        # (nor on one that is closing and waiting for the writer).
+        self.writer.submit(
+            job,
+            lambda saved: self.post_message(self.Saved(*saved)),
+            lambda error: self.post_message(self.SaveFailed(error)),
+        )
 
-        def failed(error: BaseException) -> None:
-            self.app.call_from_thread(self._failed, error)
+    class Saved(Message):
+        """A change reached the database; carries the annotation as saved."""
 
-        self.writer.submit(job, done, failed)
+        def __init__(self, annotation: AnnotationInfo, description: str) -> None:
+            super().__init__()
+            self.annotation = annotation
+            self.description = description
 
-    def _saved(self, saved: AnnotationInfo, describe: str) -> None:
-        self._show(saved)
-        self._status(f"saved: {describe}")
+    class SaveFailed(Message):
+        """A change did not reach the database."""
 
-    def _failed(self, error: BaseException) -> None:
-        message = str(error) if isinstance(error, WorkbenchError) else repr(error)
-        self._status(f"not saved: {message}", error=True)
+        def __init__(self, error: BaseException) -> None:
+            super().__init__()
+            self.error = error
+
+    def on_annotate_screen_saved(self, message: Saved) -> None:
+        self._show(message.annotation)
+        self._status(f"saved: {message.description}")
+
+    def on_annotate_screen_save_failed(self, message: SaveFailed) -> None:
+        error = message.error
+        message_text = str(error) if isinstance(error, WorkbenchError) else repr(error)
+        self._status(f"not saved: {message_text}", error=True)
         if not isinstance(error, WorkbenchError):
-            self.notify(message, title="Error", severity="error", timeout=10)
+            self.notify(message_text, title="Error", severity="error", timeout=10)
 
     # -- spans --------------------------------------------------------------------------------
 
@@ -290,6 +307,9 @@ class AnnotateScreen(Screen[None]):
             self._status("the span cannot grow or shrink further", error=True)
             return
         start, end = self.document.tokens.char_span(token_start, token_end)
+        # The cursor follows the moved edge, so the same span stays under it for the next press.
+        view = self.query_one(DocumentView)
+        view.move_cursor_to(token_start if edge == "start" else token_end - 1)
         self.save(
             f"resized {focus.label} span",
             lambda a: self.store.resize_span(a, focus.id, start, end),
@@ -470,7 +490,7 @@ class AnnotateScreen(Screen[None]):
             self.writer.submit(
                 lambda: self.store.add_time(annotation_id, seconds),
                 lambda _: None,
-                lambda error: self.app.call_from_thread(self._failed, error),
+                lambda error: self.post_message(self.SaveFailed(error)),
             )
 
     def on_unmount(self) -> None:

@@ -1,0 +1,244 @@
+"""The annotation app driven by keys (Pilot): every operation checked in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import SMALL_TEXTS
+from textual.pilot import Pilot
+
+from workbench.store import AnnotationInfo, Store, open_store
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.config import TuiConfig, load_config
+from workbench.tui.screens.annotate import AnnotateScreen
+from workbench.tui.screens.documents import DocumentsScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.widgets.document_view import DocumentView
+
+SIZE = (120, 36)
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``condition`` holds (database writes happen in a thread)."""
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if condition():
+            return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def saved(store: Store, name: str = "summit", who: str = "alice") -> AnnotationInfo:
+    document = store.document_by_name(name)
+    found = store.find_annotation(document, store.annotator(who).id)
+    assert found is not None
+    return found
+
+
+async def opened(pilot: Pilot[None]) -> AnnotateScreen:
+    await until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, AnnotateScreen) and pilot.app.screen.annotation is not None
+        ),
+        "the annotation screen",
+    )
+    screen = pilot.app.screen
+    assert isinstance(screen, AnnotateScreen)
+    return screen
+
+
+def covered(store: Store, annotation: AnnotationInfo) -> list[tuple[str, str]]:
+    text = store.document(annotation.document_id).text
+    return [(text[s.start : s.end], s.label) for s in annotation.spans]
+
+
+async def test_picking_an_annotator_then_opening_a_document(small_store: Store) -> None:
+    app = WorkbenchApp(small_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"carol", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "the list")
+        assert [a.name for a in small_store.annotators()] == ["carol"]
+        await pilot.press(*"summ")
+        screen = app.screen
+        assert isinstance(screen, DocumentsScreen)
+        await until(pilot, lambda: [r.name for r in screen._rows] == ["summit"], "the filter")
+        await pilot.press("enter")
+        annotate = await opened(pilot)
+        assert annotate.document is not None and annotate.document.text == SMALL_TEXTS["summit"]
+
+
+async def test_select_and_label_then_relabel_resize_and_delete(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("shift+right", "1")  # "Xi Jinping"
+        await until(pilot, lambda: len(saved(small_store).spans) == 1, "the span")
+        assert covered(small_store, saved(small_store)) == [("Xi Jinping", "FACT")]
+        await pilot.press("3")  # no selection, a span under the cursor: relabel
+        await until(pilot, lambda: saved(small_store).spans[0].label == "QUOTE", "relabel")
+        await pilot.press("greater_than_sign")
+        await until(
+            pilot,
+            lambda: covered(small_store, saved(small_store)) == [("Xi Jinping met", "QUOTE")],
+            "grow end",
+        )
+        await pilot.press("less_than_sign", "less_than_sign")
+        await until(
+            pilot, lambda: covered(small_store, saved(small_store)) == [("Xi", "QUOTE")], "shrink"
+        )
+        await pilot.press("delete")
+        await until(pilot, lambda: saved(small_store).spans == (), "delete")
+
+
+async def test_single_token_span_and_nested_spans(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("right", "right", "right", "shift+right", "2")  # "Vladimir Putin"
+        await until(pilot, lambda: len(saved(small_store).spans) == 1, "outer span")
+        await pilot.press("escape", "home", "full_stop", "1")  # the whole first sentence
+        await until(pilot, lambda: len(saved(small_store).spans) == 2, "sentence span")
+        assert sorted(covered(small_store, saved(small_store))) == [
+            ("Vladimir Putin", "STATISTIC"),
+            ("Xi Jinping met Vladimir Putin in Moscow.", "FACT"),
+        ]
+
+
+async def test_stance_and_topics_in_two_keys(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("shift+right", "1")
+        await until(pilot, lambda: len(saved(small_store).spans) == 1, "span")
+        await pilot.press("s", "c")
+        await until(pilot, lambda: saved(small_store).spans[0].stance == "CRITICAL", "stance")
+        await pilot.press("t", "e", "u", "enter")
+        await until(
+            pilot, lambda: saved(small_store).spans[0].topics == ("ECONOMY", "UKRAINE"), "topics"
+        )
+        await pilot.press("S", "m")
+        await until(pilot, lambda: saved(small_store).stance == "MIXED", "doc stance")
+        await pilot.press("T", "n", "escape")
+        await until(pilot, lambda: saved(small_store).topics == ("ENERGY",), "doc topics")
+        await pilot.press("S", "backspace")
+        await until(pilot, lambda: saved(small_store).stance is None, "cleared stance")
+
+
+async def test_undo_and_redo_survive_a_restart(small_store: Store, db_url: str) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("shift+right", "1")
+        await until(pilot, lambda: len(saved(small_store).spans) == 1, "span")
+    again = open_store(db_url)
+    app = WorkbenchApp(again, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        assert len(screen.query_one(DocumentView).spans_at(0)) == 1  # shown after restart
+        await pilot.press("u")
+        await until(pilot, lambda: saved(again).spans == (), "undo")
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: len(saved(again).spans) == 1, "redo")
+    again.close()
+
+
+async def test_done_skip_and_moving_between_documents(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="energy")
+    async with app.run_test(size=SIZE) as pilot:
+        first = await opened(pilot)
+        await pilot.press("d")  # done, then the next unfinished: sanctions
+        await until(
+            pilot,
+            lambda: (
+                app.screen is not first
+                and isinstance(app.screen, AnnotateScreen)
+                and app.screen.document is not None
+                and app.screen.document.name == "sanctions"
+            ),
+            "the next document",
+        )
+        assert saved(small_store, "energy").status == "done"
+        await pilot.press("x")  # skip sanctions: summit is next
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, AnnotateScreen)
+                and app.screen.document is not None
+                and app.screen.document.name == "summit"
+            ),
+            "summit",
+        )
+        assert saved(small_store, "sanctions").status == "skipped"
+        await pilot.press("p")  # previous by name
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, AnnotateScreen)
+                and app.screen.document is not None
+                and app.screen.document.name == "sanctions"
+            ),
+            "previous",
+        )
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "the list")
+
+
+async def test_annotators_are_blind_to_each_other(small_store: Store) -> None:
+    alice = small_store.annotation(
+        small_store.document_by_name("summit"), small_store.annotator("alice").id
+    )
+    small_store.add_span(alice.id, 0, 2, "FACT")
+    app = WorkbenchApp(small_store, annotator="bob", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        assert screen.annotation is not None and screen.annotation.spans == ()
+        assert screen.query_one(DocumentView).spans_at(0) == []
+        await pilot.press("delete", "3")  # on the token alice labelled
+        await until(pilot, lambda: len(saved(small_store, who="bob").spans) == 1, "bob's span")
+    (kept,) = saved(small_store, who="alice").spans
+    assert (kept.start, kept.end, kept.label) == (0, 2, "FACT")
+    assert saved(small_store, who="bob").spans[0].label == "QUOTE"
+
+
+async def test_help_lists_live_and_remapped_keys(small_store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\n"annotate.undo" = "ctrl+u"\n', encoding="utf-8")
+    app = WorkbenchApp(small_store, annotator="alice", document="summit", config=load_config(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        rows = {description: key for _, key, description, _ in help_screen.rows()}
+        assert rows["Undo"] == "^u"
+        assert "Span stance" in rows and "Previous token" in rows
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen), "back")
+
+
+async def test_narrow_terminal_moves_the_panel_below(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit", config=TuiConfig())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        assert screen.has_class("-narrow")
+        side = screen.query_one("#side")
+        document = screen.query_one(DocumentView)
+        assert side.region.y > document.region.y
+        assert document.region.width >= 78
+
+
+def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    from workbench.errors import WorkbenchError
+
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\n"annotate.undo" = 3\n', encoding="utf-8")
+    with pytest.raises(WorkbenchError, match=r"config.toml: keymap.annotate.undo: must be"):
+        load_config(path)
+    path.write_text("[keys]\n", encoding="utf-8")
+    with pytest.raises(WorkbenchError, match="unknown table 'keys'"):
+        load_config(path)
+    assert load_config(tmp_path / "missing.toml").keymap == {}
