@@ -264,7 +264,15 @@ def test_layout_modules_do_not_import_textual() -> None:
 
 
 PIECES = ["a", "bc", "Xi", ".", ",", " ", " ", "  ", "\n", "\n\n", "\t", "中", "😀", "e\u0301"]
-PIECES += ["supercalifragilistic", "\r\n", "\x07", "    "]
+PIECES += [
+    "supercalifragilistic",
+    "\r\n",
+    "\x07",
+    "    ",
+    "\u2764\ufe0f",
+    "👨\u200d👩\u200d👧",
+    "\u00a0",
+]
 
 
 def check_layout(text: str, tokens: Tokenization, width: int) -> None:

@@ -34,6 +34,23 @@ def cell_width(text: str) -> int:
     return cell_len(display_text(text))
 
 
+def _char_cells(codes: npt.NDArray[np.uint32]) -> tuple[Index, npt.NDArray[np.bool_]]:
+    """Cumulative cells of a text's characters (one more entry than characters) and which
+    characters are whitespace. Each distinct non-ASCII character is measured once, so a
+    CJK text costs little more than an English one."""
+    cells = np.ones(len(codes), dtype=np.int64)
+    blank = (codes == 0x20) | ((codes >= 0x09) & (codes <= 0x0D))
+    special = np.flatnonzero((codes < 0x20) | (codes >= 0x7F))
+    if len(special):
+        distinct, inverse = np.unique(codes[special], return_inverse=True)
+        chars = [chr(code) for code in distinct.tolist()]
+        cells[special] = np.array([cell_width(char) for char in chars], dtype=np.int64)[inverse]
+        blank[special] = np.array([char.isspace() for char in chars], dtype=np.bool_)[inverse]
+    total = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(cells, out=total[1:])
+    return total, blank
+
+
 class Fragment(NamedTuple):
     """A token, or the part of one, drawn on one visual line: characters ``start:end`` of the
     text at cells ``x`` to ``x + width``."""
@@ -67,14 +84,19 @@ class TokenMetrics:
         """The document text."""
         self.tokens = tokens
         """Its tokenization."""
-        (
-            self.unit_token,
-            self.unit_start,
-            self.unit_end,
-            self.unit_width,
-            self.unit_gap,
-            self.unit_breaks,
-        ) = units
+        unit_token, unit_start, unit_end, unit_width, unit_gap, unit_breaks = units
+        self.unit_token: Index = unit_token
+        """Per unit, in document order: its token."""
+        self.unit_start: Index = unit_start
+        """Per unit: its first character."""
+        self.unit_end: Index = unit_end
+        """Per unit: the character after its last (newlines excluded)."""
+        self.unit_width: Index = unit_width
+        """Per unit: its cells."""
+        self.unit_gap: Index = unit_gap
+        """Per unit: cells of the whitespace after it, drawn unless the line ends there."""
+        self.unit_breaks: Index = unit_breaks
+        """Per unit: newlines after it (0 keeps the line going, 2 leaves a blank line)."""
         self.leading_blank = leading_blank
         """Blank lines before the first token (newlines before it)."""
         self.space = space
@@ -101,8 +123,8 @@ class TokenMetrics:
 
     @classmethod
     def measure(cls, text: str, tokens: Tokenization) -> TokenMetrics:
-        """Measure every token and the whitespace between tokens (vectorized: only tokens with
-        non-ASCII, tab or newline characters are measured one by one)."""
+        """Measure every token and the whitespace between tokens (vectorized: only tokens
+        holding newlines or joined emoji sequences are measured one by one)."""
         n = len(tokens)
         starts, ends = tokens.starts, tokens.ends
         next_starts = np.empty(n, dtype=np.int64)
@@ -110,23 +132,26 @@ class TokenMetrics:
         if n:
             next_starts[-1] = len(text)
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        special = np.flatnonzero((codes < 0x20) | (codes >= 0x7F))
-        blank = (codes == 0x20) | ((codes >= 0x09) & (codes <= 0x0D))
+        cells, blank = _char_cells(codes)
         solid = np.zeros(len(codes) + 1, dtype=np.int64)
         np.cumsum(~blank, out=solid[1:])
         space = (solid[ends] - solid[starts]) == 0
-
-        token_width = ends - starts
-        gap_width = next_starts - ends
+        token_width = cells[ends] - cells[starts]
+        gap_width = cells[next_starts] - cells[ends]
         gap_breaks = np.zeros(n, dtype=np.int64)
-        owner = np.searchsorted(ends, special, side="right")
+
+        # Newlines split tokens and break lines; joiners and variation selectors make a
+        # sequence's width differ from the sum of its characters'. Both are rare enough to
+        # handle one token (or gap) at a time.
+        odd = np.flatnonzero((codes == 0x0A) | (codes == 0x200D) | (codes == 0xFE0F))
+        owner = np.searchsorted(ends, odd, side="right")
         inside = owner < n
-        inside[inside] = starts[owner[inside]] <= special[inside]
-        special_tokens = np.unique(owner[inside]).tolist()
-        special_gaps = np.unique(owner[~inside] - 1).tolist()
+        inside[inside] = starts[owner[inside]] <= odd[inside]
+        odd_tokens = np.unique(owner[inside]).tolist()
+        odd_gaps = np.unique(owner[~inside] - 1).tolist()
 
         leading_blank = 0
-        for gap in special_gaps:
+        for gap in odd_gaps:
             gap_start = int(ends[gap]) if gap >= 0 else 0
             gap_end = int(next_starts[gap]) if gap >= 0 else int(starts[0]) if n else len(text)
             gap_text = text[gap_start:gap_end]
@@ -139,10 +164,9 @@ class TokenMetrics:
             gap_width[gap] = 0 if newlines else cell_width(gap_text)
 
         pieces: dict[int, list[tuple[int, int, int]]] = {}
-        for token in special_tokens:
+        for token in odd_tokens:
             start, end = int(starts[token]), int(ends[token])
             word = text[start:end]
-            space[token] = word.isspace()
             if "\n" not in word:
                 token_width[token] = cell_width(word)
                 continue
@@ -226,16 +250,19 @@ class TokenMetrics:
         """Cut a unit wider than ``width`` into pieces that fit: ``(start, end, cells)``."""
         start, end = int(self.unit_start[unit]), int(self.unit_end[unit])
         word = self.text[start:end]
-        if word.isascii() and word.isprintable():
+        if word.isascii() and word.isprintable():  # one cell a character: plain slices
             return [(s, min(s + width, end), min(width, end - s)) for s in range(start, end, width)]
+        # Measure growing prefixes rather than adding up characters: a joiner or variation
+        # selector changes the width of what comes before it.
         result: list[tuple[int, int, int]] = []
         piece_start, used = start, 0
-        for offset, char in enumerate(word, start):
-            cells = cell_width(char)
-            if used + cells > width and offset > piece_start:
-                result.append((piece_start, offset, used))
-                piece_start, used = offset, 0
-            used += cells
+        for stop in range(start + 1, end + 1):
+            cells = cell_width(self.text[piece_start:stop])
+            if cells > width and stop - 1 > piece_start:
+                result.append((piece_start, stop - 1, used))
+                piece_start = stop - 1
+                cells = cell_width(self.text[piece_start:stop])
+            used = cells
         result.append((piece_start, end, used))
         return result
 

@@ -84,7 +84,6 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         scrollbar-size-vertical: 1;
         & > .document-view--cursor { text-style: reverse bold; }
         & > .document-view--selection { background: $primary 60%; color: $text; }
-        & > .document-view--span { text-style: none; }
         & > .document-view--span-nested { text-style: underline; }
         & > .document-view--span-focus { text-style: bold; }
         & > .document-view--gutter { background: $surface; }
