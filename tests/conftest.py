@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import SQLModel
 
 from workbench.store import NewDocument, Store, open_store
+
+PG_ENV = "WORKBENCH_TEST_PG_URL"
+"""A PostgreSQL server URL (a superuser's); .ci/postgres starts one and sets it."""
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -36,12 +44,60 @@ def db_url(workdir: Path) -> str:
     return f"sqlite:///{workdir / 'test.db'}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_url(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
+    """A fresh, empty database on each backend: a SQLite file, and a new PostgreSQL database
+    (skipped, with the reason, when no server is configured)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{workdir / 'test.db'}"
+        return
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (CI starts one with .ci/postgres)")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(server)
+    name = f"wb_{uuid.uuid4().hex[:12]}"
+    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    """An empty store with the default scheme."""
+def store(backend_url: str) -> Iterator[Store]:
+    """An empty store with the default scheme, on each backend."""
+    opened = open_store(backend_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sqlite_store(db_url: str) -> Iterator[Store]:
+    """An empty store in a SQLite file (for tests that look at the file itself)."""
     opened = open_store(db_url)
     yield opened
     opened.close()
+
+
+def dump(store: Store) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Every row of every table, in key order: equal dumps mean an unchanged database."""
+    with store.db.engine.connect() as connection:
+        return [
+            (
+                table.name,
+                [
+                    tuple(row)
+                    for row in connection.execute(
+                        select(table).order_by(*table.primary_key.columns)
+                    )
+                ],
+            )
+            for table in SQLModel.metadata.sorted_tables
+        ]
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
-"""Several annotator processes and a reader on one SQLite file: no lost change, no lock error."""
+"""Several annotator processes and a reader on one database: no lost change, no lock error."""
 
 from __future__ import annotations
 
 import multiprocessing
-import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 from conftest import REPO, SMALL_TEXTS
+from sqlalchemy import text
 
 from workbench.store import NewDocument, open_store
 
@@ -72,9 +71,8 @@ def read_loop(url: str, stop: float, results: multiprocessing.Queue) -> None:  #
 
 
 @pytest.mark.slow
-def test_parallel_annotators_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
-    url = f"sqlite:///{path}"
+def test_parallel_annotators_lose_nothing(backend_url: str) -> None:
+    url = backend_url
     store = open_store(url, SCHEME)
     store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
     store.close()
@@ -96,17 +94,25 @@ def test_parallel_annotators_lose_nothing(tmp_path: Path) -> None:
 
     assert reports["reader"]["errors"] == []
     assert reports["reader"]["rounds"] > 0
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    store = open_store(url, SCHEME)
+    if url.startswith("sqlite"):
+        with store.db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    counts = {(stats.name): stats.spans for stats in store.annotator_stats()}
+    with store.db.engine.connect() as connection:
         for i in range(WRITERS):
             name = f"annotator-{i}"
             report = reports[name]
             assert report["errors"] == [], report["errors"][:3]
-            spans, quotes = connection.execute(
-                "SELECT count(*), sum(label = 'QUOTE') FROM span JOIN annotation"
-                " ON annotation.id = span.annotation_id JOIN annotator"
-                " ON annotator.id = annotation.annotator_id WHERE annotator.name = ?",
-                (name,),
-            ).fetchone()
-            assert spans == report["spans"] > 0
+            quotes = connection.execute(
+                text(
+                    "SELECT count(*) FROM span JOIN annotation"
+                    " ON annotation.id = span.annotation_id JOIN annotator"
+                    " ON annotator.id = annotation.annotator_id"
+                    " WHERE annotator.name = :name AND span.label = 'QUOTE'"
+                ),
+                {"name": name},
+            ).scalar()
+            assert counts[name] == report["spans"] > 0
             assert quotes == report["relabels"]
+    store.close()

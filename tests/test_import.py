@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from conftest import SEEDS, SMALL_TEXTS
+from conftest import SEEDS, SMALL_TEXTS, dump
 
 from workbench.errors import ImportFormatError, InvariantError, WorkbenchError
 from workbench.formats.text import MAX_DOCUMENT_BYTES
@@ -35,17 +34,6 @@ def write_jsonl(path: Path, *lines: dict[str, Any] | str) -> Path:
     """A JSONL file: objects are serialized, strings written as they are (bad lines, blanks)."""
     raw = [line if isinstance(line, str) else orjson.dumps(line).decode() for line in lines]
     return write(path, "\n".join(raw) + "\n")
-
-
-def dump(store: Store) -> list[str]:
-    """The whole SQLite database as SQL statements, to prove a failed run wrote nothing."""
-    database = store.db.engine.url.database
-    assert database
-    connection = sqlite3.connect(database)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def documents(store: Store) -> dict[str, DocumentData]:

@@ -7,9 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_TEXTS
 
 from workbench.errors import DatabaseError
-from workbench.store import Store, open_store
+from workbench.store import NewDocument, Store, open_store
 from workbench.store.maintenance import backup_database, check_database
 
 
@@ -28,7 +29,9 @@ def test_a_sound_database_has_no_problems(small_store: Store) -> None:
     assert check_database(small_store) == []
 
 
-def test_problems_made_outside_workbench_are_found(small_store: Store, workdir: Path) -> None:
+def test_problems_made_outside_workbench_are_found(sqlite_store: Store, workdir: Path) -> None:
+    small_store = sqlite_store
+    small_store.add_documents(NewDocument(n, t) for n, t in SMALL_TEXTS.items())
     annotate(small_store)
     with sqlite3.connect(workdir / "test.db") as connection:
         connection.execute("PRAGMA foreign_keys = OFF")
@@ -49,8 +52,10 @@ def test_problems_made_outside_workbench_are_found(small_store: Store, workdir: 
 
 
 def test_backup_is_a_consistent_copy_and_refuses_to_overwrite(
-    small_store: Store, workdir: Path
+    sqlite_store: Store, workdir: Path
 ) -> None:
+    small_store = sqlite_store
+    small_store.add_documents(NewDocument(n, t) for n, t in SMALL_TEXTS.items())
     annotation = annotate(small_store)
     target = workdir / "copy.db"
     assert backup_database(small_store, target) > 0
@@ -66,7 +71,9 @@ def test_backup_is_a_consistent_copy_and_refuses_to_overwrite(
     assert sorted(p.name for p in workdir.iterdir() if p.name.startswith(".copy")) == []
 
 
-def test_backup_while_an_annotator_writes(small_store: Store, workdir: Path) -> None:
+def test_backup_while_an_annotator_writes(sqlite_store: Store, workdir: Path) -> None:
+    small_store = sqlite_store
+    small_store.add_documents(NewDocument(n, t) for n, t in SMALL_TEXTS.items())
     annotation = small_store.annotation(
         small_store.document_by_name("summit"), small_store.annotator("a").id
     ).id
@@ -92,11 +99,13 @@ def test_backup_while_an_annotator_writes(small_store: Store, workdir: Path) -> 
     writer.join()
 
 
-def test_check_and_backup_commands(small_store: Store, db_url: str, workdir: Path) -> None:
+def test_check_and_backup_commands(sqlite_store: Store, db_url: str, workdir: Path) -> None:
     from typer.testing import CliRunner
 
     from workbench.cli import app
 
+    small_store = sqlite_store
+    small_store.add_documents(NewDocument(n, t) for n, t in SMALL_TEXTS.items())
     annotate(small_store)
     runner = CliRunner()
     ok = runner.invoke(app, ["--db", db_url, "check"])

@@ -260,7 +260,8 @@ def test_annotator_names_are_checked(store: Store) -> None:
 # -- the database ------------------------------------------------------------------------------
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys(store: Store) -> None:
+def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_store: Store) -> None:
+    store = sqlite_store
     with store.db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -127,7 +127,8 @@ async def test_stance_and_topics_in_two_keys(small_store: Store) -> None:
         await until(pilot, lambda: saved(small_store).stance is None, "cleared stance")
 
 
-async def test_undo_and_redo_survive_a_restart(small_store: Store, db_url: str) -> None:
+async def test_undo_and_redo_survive_a_restart(small_store: Store) -> None:
+    db_url = small_store.db.url
     app = WorkbenchApp(small_store, annotator="alice", document="summit")
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)

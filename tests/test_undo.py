@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from workbench import models
 from workbench.errors import UndoError
@@ -68,7 +67,8 @@ def test_undo_of_delete_restores_the_same_span_id(small_store: Store, annotation
     assert [s.id for s in small_store.get_annotation(annotation).spans] == [span.id]
 
 
-def test_undo_survives_a_restart(small_store: Store, annotation: int, db_url: str) -> None:
+def test_undo_survives_a_restart(small_store: Store, annotation: int) -> None:
+    db_url = small_store.db.url
     small_store.add_span(annotation, 15, 29, "FACT")
     small_store.set_stance(annotation, "NEUTRAL")
     small_store.close()
@@ -127,13 +127,13 @@ def test_undo_is_per_annotation(small_store: Store, annotation: int) -> None:
     assert len(small_store.get_annotation(other).spans) == 1
 
 
-def test_undo_refuses_when_the_row_changed_elsewhere(
-    small_store: Store, annotation: int, workdir: Path
-) -> None:
+def test_undo_refuses_when_the_row_changed_elsewhere(small_store: Store, annotation: int) -> None:
     span = small_store.add_span(annotation, 15, 29, "FACT")
     small_store.relabel_span(annotation, span.id, "QUOTE")
-    with sqlite3.connect(workdir / "test.db") as connection:
-        connection.execute("UPDATE span SET label = 'OPINION' WHERE id = ?", (span.id,))
+    with small_store.db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE span SET label = 'OPINION' WHERE id = :id"), {"id": span.id}
+        )
     with pytest.raises(UndoError, match="changed elsewhere"):
         small_store.undo(annotation)
     (kept,) = small_store.get_annotation(annotation).spans
@@ -141,16 +141,20 @@ def test_undo_refuses_when_the_row_changed_elsewhere(
 
 
 def test_every_change_writes_one_event_in_its_transaction(
-    small_store: Store, annotation: int, workdir: Path
+    small_store: Store, annotation: int
 ) -> None:
     span = small_store.add_span(annotation, 15, 29, "FACT")
     small_store.relabel_span(annotation, span.id, "QUOTE")
     small_store.relabel_span(annotation, span.id, "QUOTE")  # no change, no event
     small_store.set_stance(annotation, "MIXED")
-    with sqlite3.connect(workdir / "test.db") as connection:
-        rows = connection.execute(
-            "SELECT action, state FROM event WHERE annotation_id = ? ORDER BY id", (annotation,)
-        ).fetchall()
+    with small_store.db.engine.connect() as connection:
+        rows = [
+            tuple(row)
+            for row in connection.execute(
+                text("SELECT action, state FROM event WHERE annotation_id = :a ORDER BY id"),
+                {"a": annotation},
+            )
+        ]
     assert rows == [
         ("span.add", models.EVENT_DONE),
         ("status.auto", models.EVENT_META),

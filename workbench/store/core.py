@@ -142,8 +142,10 @@ class StoreBase:
 
     @staticmethod
     def annotation_row(session: Session, annotation_id: int) -> models.Annotation:
-        """The annotation row (to change it), or :class:`NotFoundError`."""
-        row = session.get(models.Annotation, annotation_id)
+        """The annotation row, locked for this transaction (PostgreSQL; SQLite's write lock
+        already covers it), or :class:`NotFoundError`. Every change of an annotation takes
+        this lock first, so two writers of one annotation never interleave."""
+        row = session.get(models.Annotation, annotation_id, with_for_update=True)
         if row is None:
             raise NotFoundError(f"no annotation with id {annotation_id}")
         return row
