@@ -107,6 +107,13 @@ def annotate(
     doc: Annotated[
         str | None, typer.Option("--doc", help="Open this document at once.", show_default=False)
     ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="annotator or reviewer (reviewers also get the agreement screen, ctrl+g).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
@@ -129,7 +136,9 @@ def annotate(
     config = load_config()
     from workbench.tui.app import WorkbenchApp
 
-    WorkbenchApp(store, annotator=annotator, document=doc, config=config).run()
+    if role is not None and role not in ("annotator", "reviewer"):
+        raise fail(f"--role {role!r}: use annotator or reviewer")
+    WorkbenchApp(store, annotator=annotator, document=doc, role=role, config=config).run()
 
 
 @app.command("import")
@@ -154,6 +163,13 @@ def import_command(
     replace: Annotated[
         bool, typer.Option(help="Replace an annotator's existing annotation of a document.")
     ] = False,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="JSONL format: auto (told apart per line), workbench, prodigy, doccano.",
+        ),
+    ] = "auto",
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
@@ -170,6 +186,7 @@ def import_command(
             annotator=annotator,
             align=cast("AlignMode", align),
             replace=replace,
+            format=format,
             progress=advance,
         )
     parts = [f"imported {len(summary.imported)} document{'s' * (len(summary.imported) != 1)}"]
@@ -286,6 +303,117 @@ def backup(
     store = open_store(ctx, db, scheme)
     size = backup_database(store, target, overwrite=force)
     typer.echo(f"backed up {store.db.name} to {target} ({size / 1e6:.1f} MB)", err=True)
+
+
+export_app = typer.Typer(
+    help="Export training data: spaCy corpora with a training config, or JSONL.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+SourceOption = Annotated[
+    str,
+    typer.Option(
+        "--source", help="gold, an annotator's name, all (one record per annotation) or majority."
+    ),
+]
+StatusOption = Annotated[str, typer.Option(help="Statuses that count: done, any, or a comma list.")]
+DocsOption = Annotated[
+    str | None,
+    typer.Option("--docs", help="Comma list of document names. Default: all.", show_default=False),
+]
+
+
+@export_app.command("spacy")
+@user_errors
+def export_spacy_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Folder for train.spacy, dev.spacy, config.cfg.")] = (
+        Path("exports/spacy")
+    ),
+    source: SourceOption = "gold",
+    dev: Annotated[float, typer.Option(help="Share of documents for dev.spacy.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the train/dev split.")] = 0,
+    status: StatusOption = "done",
+    documents: DocsOption = None,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """spaCy DocBin corpora split by document, a config for `spacy train`, a summary."""
+    from workbench.export.docbin import export_spacy
+
+    store = open_store(ctx, db, scheme)
+    with _progress("Exporting") as advance:
+        result = export_spacy(
+            store,
+            out=out,
+            source=source,
+            status=status,
+            docs=None if documents is None else documents.split(","),
+            dev=dev,
+            seed=seed,
+            progress=advance,
+        )
+    splits = result.summary["splits"]
+    typer.echo(
+        f"wrote {out}: train.spacy ({splits['train']['docs']} docs), dev.spacy"
+        f" ({splits['dev']['docs']} docs), config.cfg, summary.json",
+        err=True,
+    )
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"train: python -m spacy train {out}/config.cfg --paths.train {out}/train.spacy"
+        f" --paths.dev {out}/dev.spacy",
+        err=True,
+    )
+
+
+@export_app.command("jsonl")
+@user_errors
+def export_jsonl_command(
+    ctx: typer.Context,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="File to write, or - for stdout. Default: exports/SOURCE.jsonl.",
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="workbench (Prodigy-compatible) or doccano.")
+    ] = "workbench",
+    source: SourceOption = "gold",
+    status: StatusOption = "done",
+    documents: DocsOption = None,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """One JSON object per annotation: Workbench/Prodigy task format or doccano."""
+    from workbench.export.jsonl import export_jsonl
+
+    store = open_store(ctx, db, scheme)
+    suffix = ".doccano.jsonl" if format == "doccano" else ".jsonl"
+    target = out if out is not None else f"exports/{source}{suffix}"
+    with _progress("Exporting") as advance:
+        result = export_jsonl(
+            store,
+            out=target,
+            source=source,
+            status=status,
+            docs=None if documents is None else documents.split(","),
+            format=format,
+            progress=advance,
+        )
+    where = "stdout" if target == "-" else target
+    typer.echo(
+        f"wrote {result.records} lines ({result.documents} documents, {format}) to {where}",
+        err=True,
+    )
+    if result.stance_ties:
+        from workbench.export.sources import ties_message
+
+        typer.echo(f"warning: {ties_message(result.stance_ties)}", err=True)
 
 
 def _print_json(data: Any) -> None:

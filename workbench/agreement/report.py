@@ -423,8 +423,11 @@ def _two_columns(first: str, second: str) -> Table:
     return table
 
 
-def print_agreement(report: dict[str, Any], console: Console | None = None) -> None:
-    """The report as Rich tables: stance, topics, spans, span labels, confusion, review queue."""
+def print_agreement(
+    report: dict[str, Any], console: Console | None = None, *, queue: bool = True
+) -> None:
+    """The report as Rich tables: stance, topics, spans, span labels, confusion, and (unless
+    ``queue`` is false, as in the TUI, which lists it in a table of its own) the review queue."""
     console = console or Console()
     names = report["annotators"]
     console.print(
@@ -438,7 +441,8 @@ def print_agreement(report: dict[str, Any], console: Console | None = None) -> N
     notes = _Notes()
     _print_document_labels(report, console, notes)
     _print_spans(report, console, notes)
-    _print_review_queue(report, console)
+    if queue:
+        _print_review_queue(report, console)
 
 
 def _print_document_labels(report: dict[str, Any], console: Console, notes: _Notes) -> None:

@@ -79,6 +79,22 @@ class AnnotationStore(StoreBase):
         assert row.id is not None
         return AnnotatorInfo(row.id, row.name, row.role)
 
+    def set_role(self, name: str, role: str) -> AnnotatorInfo:
+        """Make an existing annotator an ``annotator`` or a ``reviewer``."""
+        if role not in models.ROLES:
+            raise InvariantError(f"role {role!r} must be one of {', '.join(models.ROLES)}")
+        with self.db.write() as session:
+            row = session.exec(
+                select(models.Annotator).where(col(models.Annotator.name) == name)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no annotator named {name!r}")
+            row.role = role
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return AnnotatorInfo(row.id, row.name, row.role)
+
     def annotators(self) -> list[AnnotatorInfo]:
         """All annotators, by name."""
         with self.db.read() as session:

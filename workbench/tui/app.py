@@ -18,6 +18,7 @@ from workbench.errors import WorkbenchError
 from workbench.models import GOLD
 from workbench.store import AnnotatorInfo, Store
 from workbench.tui.config import TuiConfig
+from workbench.tui.screens.agreement import AgreementScreen
 from workbench.tui.screens.annotate import AnnotateScreen
 from workbench.tui.screens.annotator import AnnotatorScreen
 from workbench.tui.screens.documents import DocumentsScreen
@@ -62,6 +63,7 @@ class WorkbenchApp(App[None]):
         *,
         annotator: str | None = None,
         document: str | None = None,
+        role: str | None = None,
         config: TuiConfig | None = None,
     ) -> None:
         super().__init__()
@@ -70,6 +72,7 @@ class WorkbenchApp(App[None]):
         self.annotator: AnnotatorInfo | None = None
         """Who is annotating; set once the name is known."""
         self._annotator_name = annotator
+        self._role = role
         self._document_name = document
         self._config = config or TuiConfig()
 
@@ -91,7 +94,9 @@ class WorkbenchApp(App[None]):
         """Get or create the annotator, then show the documents (and open one if asked)."""
         if not name:
             return
-        annotator = self.store.annotator(name)
+        annotator = self.store.annotator(name, self._role or "annotator")
+        if self._role and annotator.role != self._role:
+            annotator = self.store.set_role(annotator.name, self._role)
         document_id = (
             self.store.document_by_name(self._document_name) if self._document_name else None
         )
@@ -119,6 +124,19 @@ class WorkbenchApp(App[None]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Agreement shows everyone's labels: only for reviewers (annotators stay blind).
+        if action == "agreement":
+            return self.annotator is not None and self.annotator.role == "reviewer"
+        return True
+
+    def action_agreement(self) -> None:
+        """Open the agreement report (reviewers only)."""
+        if self.annotator is None or self.annotator.role != "reviewer":
+            self.notify("Agreement is for reviewers: start with --role reviewer.")
+            return
+        self.push_screen(AgreementScreen(self.store))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

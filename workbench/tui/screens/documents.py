@@ -42,6 +42,7 @@ class DocumentsScreen(Screen[None]):
         Binding("enter", "open", "Open", id="documents.open"),
         Binding("ctrl+n", "next_unfinished", "Next unfinished", id="documents.next-unfinished"),
         Binding("ctrl+r", "reload", "Reload", id="documents.reload"),
+        Binding("ctrl+g", "app.agreement", "Agreement", id="documents.agreement"),
     ]
 
     filter_text: reactive[str] = reactive("")
