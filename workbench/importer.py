@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from workbench.errors import ImportFormatError
-from workbench.formats.jsonl import read_lines, read_workbench_jsonl, unknown_labels
+from workbench.formats.doccano import doccano_record, looks_like_doccano
+from workbench.formats.jsonl import iter_lines, read_lines, unknown_labels, workbench_record
+from workbench.formats.prodigy import prodigy_record
 from workbench.formats.text import JSONL_SUFFIXES, TEXT_SUFFIXES, read_text_file, text_files
 from workbench.nlp import AlignMode
+from workbench.scheme import Scheme
 from workbench.store import ImportSummary, NewDocument, Store
+
+FORMATS: Final = ("auto", "workbench", "prodigy", "doccano")
+"""JSONL formats ``--format`` accepts; ``auto`` tells them apart line by line."""
 
 MAX_REPORTED = 20
 """How many bad files one error message lists before it says how many more there are."""
@@ -50,6 +57,34 @@ def expand(paths: Sequence[Path]) -> list[Source]:
     return sources
 
 
+def read_jsonl(
+    path: Path,
+    lines: Iterable[bytes],
+    *,
+    scheme: Scheme,
+    annotator: str | None = None,
+    format: str = "auto",
+) -> Iterator[NewDocument]:
+    """Documents from a JSONL stream in one of :data:`FORMATS`.
+
+    ``auto`` reads a line with a ``label`` list or ``entities`` as doccano and any other as
+    Prodigy's task format (of which the Workbench format is a superset).
+    """
+    if format not in FORMATS:
+        raise ImportFormatError(f"--format {format!r}: use {', '.join(FORMATS)}")
+    source = str(path)
+    stem = "stdin" if source == "-" else path.stem
+    for number, obj in iter_lines(lines, source):
+        where = f"{source}:{number}"
+        fallback = f"{stem}-{number:06d}"
+        if format == "workbench":
+            yield workbench_record(obj, where, fallback, annotator)
+        elif format == "doccano" or (format == "auto" and looks_like_doccano(obj)):
+            yield doccano_record(obj, where, fallback, annotator, scheme)
+        else:
+            yield prodigy_record(obj, where, fallback, annotator, scheme)
+
+
 def import_paths(
     store: Store,
     paths: Sequence[Path],
@@ -57,12 +92,16 @@ def import_paths(
     annotator: str | None = None,
     align: AlignMode = "strict",
     replace: bool = False,
+    format: str = "auto",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import files and folders; any bad input stops the run before anything is written.
 
-    ``progress(done, total)`` is called as documents are stored.
+    JSONL is read in ``format`` (see :data:`FORMATS`). ``progress(done, total)`` is called
+    as documents are stored.
     """
+    if format not in FORMATS:
+        raise ImportFormatError(f"--format {format!r}: use {', '.join(FORMATS)}")
     # Unusable paths are gathered with bad files, so one run reports every problem at once.
     problems: list[str] = []
     sources: list[Source] = []
@@ -77,13 +116,16 @@ def import_paths(
 
         stdin = list(sys.stdin.buffer)  # read once: it is checked, then imported
 
+    def jsonl(path: Path) -> Iterator[NewDocument]:
+        lines = stdin if stdin is not None and str(path) == "-" else read_lines(path)
+        return read_jsonl(path, lines, scheme=store.scheme, annotator=annotator, format=format)
+
     def documents() -> Iterator[NewDocument]:
         for source in sources:
             if not source.jsonl:
                 yield read_text_file(source.path, source.name)
             else:
-                lines = stdin if str(source.path) == "-" else read_lines(source.path)
-                yield from read_workbench_jsonl(source.path, lines, annotator)
+                yield from jsonl(source.path)
 
     # First pass: every file read and checked, all problems gathered, nothing kept in memory.
     total = 0
@@ -97,9 +139,7 @@ def import_paths(
     for source in sources:
         try:
             if source.jsonl:
-                lines = stdin if str(source.path) == "-" else read_lines(source.path)
-                records = read_workbench_jsonl(source.path, lines, annotator)
-                missing = unknown_labels(counted(records), store.scheme)
+                missing = unknown_labels(counted(jsonl(source.path)), store.scheme)
                 if missing:
                     listed = ", ".join(f"{name} x{count}" for name, count in missing.most_common())
                     problems.append(

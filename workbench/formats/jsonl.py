@@ -50,7 +50,8 @@ def read_lines(path: Path) -> Iterator[bytes]:
         raise ImportFormatError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
-def _expect(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+def expect(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """``obj[key]`` if it is of ``kind``, None if it is missing or null, else an error."""
     value = obj.get(key)
     if value is None:
         return None
@@ -70,8 +71,9 @@ def _kind(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def _string_list(obj: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = _expect(obj, key, list, where) or []
+def string_list(obj: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """``obj[key]`` as a tuple of strings (empty if missing), or :class:`ImportFormatError`."""
+    value = expect(obj, key, list, where) or []
     if not all(isinstance(item, str) for item in value):
         raise ImportFormatError(f"{where}: field {key!r} must be a list of strings")
     return tuple(value)
@@ -88,9 +90,9 @@ def parse_spans(raw: Any, text: str, where: str) -> tuple[NewSpan, ...]:
         at = f"{where}: spans[{index}]"
         if not isinstance(item, dict):
             raise ImportFormatError(f"{at}: must be an object with start, end and label")
-        start = _expect(item, "start", int, at)
-        end = _expect(item, "end", int, at)
-        label = _expect(item, "label", str, at)
+        start = expect(item, "start", int, at)
+        end = expect(item, "end", int, at)
+        label = expect(item, "label", str, at)
         if start is None or end is None or label is None:
             raise ImportFormatError(f"{at}: needs start, end and label")
         if not 0 <= start < end <= len(text):
@@ -103,8 +105,8 @@ def parse_spans(raw: Any, text: str, where: str) -> tuple[NewSpan, ...]:
                 start=start,
                 end=end,
                 label=label,
-                stance=_expect(item, "stance", str, at),
-                topics=_string_list(item, "topics", at),
+                stance=expect(item, "stance", str, at),
+                topics=string_list(item, "topics", at),
             )
         )
     return tuple(spans)
@@ -117,7 +119,7 @@ def workbench_record(
 
     ``annotator`` (from ``--annotator``) wins over ``_annotator_id`` and ``_session_id``.
     """
-    text = _expect(obj, "text", str, where)
+    text = expect(obj, "text", str, where)
     if text is None:
         raise ImportFormatError(f"{where}: missing the field 'text'")
     if not text.strip():
@@ -129,16 +131,20 @@ def workbench_record(
         )
     if "\x00" in text:
         raise ImportFormatError(f"{where}: field 'text' contains NUL characters (binary data?)")
-    meta = _expect(obj, "meta", dict, where) or {}
+    meta = expect(obj, "meta", dict, where) or {}
     name = meta.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise ImportFormatError(f"{where}: field 'meta.name' must be a non-empty string")
     spans = parse_spans(obj.get("spans"), text, where)
-    stance = _expect(obj, "stance", str, where)
-    topics = _string_list(obj, "topics", where)
-    note = _expect(obj, "note", str, where) or ""
-    status = _expect(obj, "status", str, where)
-    answer = _expect(obj, "answer", str, where)
+    stance = expect(obj, "stance", str, where)
+    topics = string_list(obj, "topics", where)
+    note = expect(obj, "note", str, where) or ""
+    status = expect(obj, "status", str, where)
+    answer = expect(obj, "answer", str, where)
+    timestamp = expect(obj, "_timestamp", (int, float), where)
+    seconds = expect(obj, "seconds", (int, float), where) or 0.0
+    if seconds < 0 or (timestamp is not None and timestamp < 0):
+        raise ImportFormatError(f"{where}: fields '_timestamp' and 'seconds' must not be negative")
     if answer is not None and answer not in ANSWER_STATUS:
         raise ImportFormatError(f"{where}: field 'answer' must be accept, ignore or reject")
     if status is None and answer is not None:
@@ -150,8 +156,8 @@ def workbench_record(
     labelled = bool(spans or stance or topics or note or status)
     who = (
         annotator
-        or _expect(obj, "_annotator_id", str, where)
-        or _expect(obj, "_session_id", str, where)
+        or expect(obj, "_annotator_id", str, where)
+        or expect(obj, "_session_id", str, where)
     )
     extra = {k: v for k, v in meta.items() if k not in ("name", "annotator", "source")}
     if answer is not None:
@@ -171,7 +177,10 @@ def workbench_record(
                 stance=stance,
                 topics=topics,
                 note=note,
+                seconds=float(seconds),
                 spans=spans,
+                timestamp=None if timestamp is None else float(timestamp),
+                answer=answer,
             ),
         )
     return NewDocument(

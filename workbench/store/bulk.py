@@ -224,3 +224,239 @@ class _TopicsDecoder(dict[str | None, tuple[str, ...]]):
         decoded: tuple[str, ...] = tuple(orjson.loads(text)) if text else ()
         self[text] = decoded
         return decoded
+
+
+# -- streamed reads for exports ---------------------------------------------------------------
+
+EXPORT_PAGE_SIZE = 128
+"""Documents read per page by :func:`iter_export_pages`: a few MB of text and spans."""
+
+SpanRow = tuple[int, int, int, int, str, str | None, tuple[str, ...]]
+"""A span as exports read it: start, end, token start, token end (ends exclusive), claim type,
+stance and topics."""
+
+
+@dataclass(frozen=True)
+class ExportDocumentRow:
+    """A document with its text and packed tokenization, as stored."""
+
+    id: int
+    name: str
+    text: str
+    hash: str
+    meta: str
+    tok_starts: bytes
+    tok_ends: bytes
+    tok_spaces: bytes
+    sent_starts: bytes
+
+
+@dataclass(frozen=True)
+class ExportAnnotationRow:
+    """One counted annotation, with the name of its annotator."""
+
+    id: int
+    document_id: int
+    annotator: str
+    status: str
+    stance: str | None
+    topics: tuple[str, ...]
+    note: str
+    seconds: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ExportPage:
+    """A page of documents (by name) with their counted annotations (by document, then
+    annotator name), each annotation's spans (by start, longest first, then claim type) and
+    the answer an import recorded for its skipped annotations."""
+
+    documents: list[ExportDocumentRow]
+    annotations: list[ExportAnnotationRow]
+    spans: dict[int, list[SpanRow]]
+    answers: dict[int, str]
+
+
+def _export_conditions(
+    annotator_ids: Collection[int] | None, statuses: Collection[str]
+) -> list[Any]:
+    conditions = [col(models.Annotation.status).in_(sorted(statuses))]
+    if annotator_ids is not None:
+        conditions.append(col(models.Annotation.annotator_id).in_(sorted(annotator_ids)))
+    return conditions
+
+
+def _counted_documents_query(
+    annotator_ids: Collection[int] | None,
+    statuses: Collection[str],
+    document_ids: Collection[int] | None,
+    *columns: Any,
+) -> Any:
+    counted = (
+        select(col(models.Annotation.id))
+        .where(
+            col(models.Annotation.document_id) == col(models.Document.id),
+            *_export_conditions(annotator_ids, statuses),
+        )
+        .exists()
+    )
+    query = select(*columns).where(counted)
+    if document_ids is not None and len(document_ids) <= ID_FILTER_LIMIT:
+        query = query.where(col(models.Document.id).in_(sorted(document_ids)))
+    return query
+
+
+def counted_document_hashes(
+    db: Database,
+    annotator_ids: Collection[int] | None,
+    statuses: Collection[str],
+    document_ids: Collection[int] | None = None,
+) -> list[str]:
+    """The content hashes of the documents that have a counted annotation (by
+    ``annotator_ids``, all annotators if None, with a status in ``statuses``), by name."""
+    query = _counted_documents_query(
+        annotator_ids,
+        statuses,
+        document_ids,
+        col(models.Document.id),
+        col(models.Document.hash),
+    ).order_by(col(models.Document.name))
+    with db.read() as session:
+        rows = session.connection().execute(query).all()
+    return [digest for row_id, digest in rows if document_ids is None or row_id in document_ids]
+
+
+def iter_export_pages(
+    db: Database,
+    annotator_ids: Collection[int] | None,
+    statuses: Collection[str],
+    document_ids: Collection[int] | None = None,
+    page_size: int = EXPORT_PAGE_SIZE,
+) -> Iterator[ExportPage]:
+    """The counted annotations of :func:`counted_document_hashes`'s documents, a page of
+    documents at a time, all read in one read transaction (one snapshot on SQLite).
+
+    Only a page is ever in memory, so an export streams however large the corpus is.
+    """
+    conditions = _export_conditions(annotator_ids, statuses)
+    topics_of = _TopicsDecoder()
+    last: str | None = None
+    with db.read() as session:
+        connection = session.connection()
+        while True:
+            query = _counted_documents_query(
+                annotator_ids,
+                statuses,
+                document_ids,
+                col(models.Document.id),
+                col(models.Document.name),
+                col(models.Document.text),
+                col(models.Document.hash),
+                col(models.Document.meta),
+                col(models.Document.tok_starts),
+                col(models.Document.tok_ends),
+                col(models.Document.tok_spaces),
+                col(models.Document.sent_starts),
+            )
+            if last is not None:
+                query = query.where(col(models.Document.name) > last)
+            query = query.order_by(col(models.Document.name)).limit(page_size)
+            with _collector_paused():
+                rows = connection.execute(query).all()
+            if not rows:
+                return
+            last = rows[-1][1]
+            documents = [
+                ExportDocumentRow(*row)
+                for row in rows
+                if document_ids is None or row[0] in document_ids
+            ]
+            if documents:
+                yield _export_page(connection, documents, conditions, topics_of)
+
+
+def _export_page(
+    connection: Any,
+    documents: list[ExportDocumentRow],
+    conditions: list[Any],
+    topics_of: _TopicsDecoder,
+) -> ExportPage:
+    """The annotations, spans and import answers of a page of documents."""
+    page_ids = [document.id for document in documents]
+    owner = col(models.Annotation.id)
+    in_page = col(models.Annotation.document_id).in_(page_ids)
+    annotation_query = (
+        select(
+            owner,
+            col(models.Annotation.document_id),
+            col(models.Annotator.name),
+            col(models.Annotation.status),
+            col(models.Annotation.stance),
+            col(models.Annotation.topics),
+            col(models.Annotation.note),
+            col(models.Annotation.seconds),
+            col(models.Annotation.updated_at),
+        )
+        .join(models.Annotator, col(models.Annotator.id) == col(models.Annotation.annotator_id))
+        .where(in_page, *conditions)
+    )
+    span_owner = col(models.Span.annotation_id)
+    span_query = (
+        select(
+            span_owner,
+            col(models.Span.start),
+            col(models.Span.end),
+            col(models.Span.token_start),
+            col(models.Span.token_end),
+            col(models.Span.label),
+            col(models.Span.stance),
+            col(models.Span.topics),
+        )
+        .join(models.Annotation, owner == span_owner)
+        .where(in_page, *conditions)
+        .order_by(
+            span_owner,
+            col(models.Span.start),
+            col(models.Span.end).desc(),
+            col(models.Span.label),
+        )
+    )
+    with _collector_paused():
+        annotation_rows = connection.execute(annotation_query).all()
+        span_rows = connection.execute(span_query).all()
+    position = {document_id: index for index, document_id in enumerate(page_ids)}
+    annotation_rows.sort(key=lambda row: (position[row[1]], row[2]))
+    annotations = [
+        ExportAnnotationRow(row[0], row[1], row[2], row[3], row[4], topics_of[row[5]], *row[6:])
+        for row in annotation_rows
+    ]
+    spans: dict[int, list[SpanRow]] = {}
+    for owner_id, start, end, token_start, token_end, label, stance, topics in span_rows:
+        spans.setdefault(owner_id, []).append(
+            (start, end, token_start, token_end, label, stance, topics_of[topics])
+        )
+    skipped = [row.id for row in annotations if row.status == "skipped"]
+    return ExportPage(documents, annotations, spans, _import_answers(connection, skipped))
+
+
+def _import_answers(connection: Any, annotation_ids: list[int]) -> dict[int, str]:
+    """The Prodigy answer each annotation's latest import recorded (if it recorded one)."""
+    answers: dict[int, str] = {}
+    if not annotation_ids:
+        return answers
+    query = (
+        select(col(models.Event.annotation_id), col(models.Event.after))
+        .where(
+            col(models.Event.annotation_id).in_(annotation_ids),
+            col(models.Event.action) == "import",
+        )
+        .order_by(col(models.Event.id))
+    )
+    for annotation_id, after in connection.execute(query):
+        answer = orjson.loads(after).get("answer") if after else None
+        if isinstance(answer, str):
+            answers[annotation_id] = answer
+        else:
+            answers.pop(annotation_id, None)
+    return answers

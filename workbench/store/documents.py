@@ -104,8 +104,14 @@ class DocumentStore(StoreBase):
                 raise ImportFormatError(f"{where}: the text is empty")
             if digest in stored or digest in run:
                 _, existing = stored.get(digest) or run[digest]
-                why = "already imported" if digest in stored else "same text earlier in this import"
-                summary.skipped.append((document.name, f"{why} as {existing}"))
+                # Another annotator's line of a document this run already added is no skip.
+                if digest in stored or existing != document.name:
+                    why = (
+                        "already imported"
+                        if digest in stored
+                        else "same text earlier in this import"
+                    )
+                    summary.skipped.append((document.name, f"{why} as {existing}"))
                 run.setdefault(digest, stored.get(digest) or run[digest])
                 continue
             if names.get(document.name, stored_names.get(document.name)) not in (None, digest):
@@ -228,12 +234,15 @@ class DocumentStore(StoreBase):
         else:
             assert annotator.id is not None
             annotation = models.Annotation(document_id=document_id, annotator_id=annotator.id)
+            if new.timestamp is not None:
+                annotation.created_at = new.timestamp
         annotation.status = new.status
         annotation.stance = new.stance
         annotation.topics = dumps(sorted(set(new.topics)))
         annotation.note = new.note
         annotation.seconds = max(new.seconds, 0.0)
-        annotation.updated_at = models.now()
+        # An imported file's own time is kept, so exporting it again gives the same file.
+        annotation.updated_at = models.now() if new.timestamp is None else new.timestamp
         session.add(annotation)
         session.flush()
         assert annotation.id is not None
@@ -248,7 +257,10 @@ class DocumentStore(StoreBase):
                 action="import",
                 entity="annotation",
                 entity_id=annotation.id,
-                after=dumps({"origin": where, "spans": len(spans), "status": new.status}),
+                after=dumps(
+                    {"origin": where, "spans": len(spans), "status": new.status}
+                    | ({"answer": new.answer} if new.answer is not None else {})
+                ),
                 state=models.EVENT_META,
             )
         )

@@ -30,6 +30,10 @@ class NewAnnotation:
     note: str = ""
     seconds: float = 0.0
     spans: tuple[NewSpan, ...] = ()
+    timestamp: float | None = None
+    """When the labels were last changed (Unix seconds); None means now."""
+    answer: str | None = None
+    """A Prodigy answer (``accept``, ``ignore``, ``reject``), kept in the import's event."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Training data out: spaCy ``DocBin`` corpora with a config, JSONL for Prodigy and doccano."""

@@ -1,0 +1,106 @@
+"""Export files written whole or not at all: a temporary file beside the target, then a rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from workbench.errors import WorkbenchError
+
+STDOUT = "-"
+
+
+def is_stdout(path: Path | str) -> bool:
+    """Whether ``path`` means standard output (``-``)."""
+    return str(path) == STDOUT
+
+
+def _prepare_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise WorkbenchError(f"{folder}: is a file; give a folder to write into")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkbenchError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+
+
+class StagedFiles:
+    """Files written under temporary names in one folder and renamed into place together by
+    :meth:`commit`, so an interrupted export leaves the previous files (or none), never a
+    half-written one."""
+
+    def __init__(self, folder: Path) -> None:
+        _prepare_folder(folder)
+        self.folder = folder
+        self._staged: dict[Path, Path] = {}
+
+    def stage(self, name: str) -> Path:
+        """A fresh temporary path that :meth:`commit` will rename to ``folder/name``."""
+        target = self.folder / name
+        if target.is_dir():
+            raise WorkbenchError(f"{target}: is a folder; remove it or choose another --out")
+        # Created with open(mode "x") rather than mkstemp, so it gets the usual permissions.
+        temporary = self.folder / f".{name}.{secrets.token_hex(8)}.tmp"
+        try:
+            temporary.open("xb").close()
+        except OSError as exc:
+            raise WorkbenchError(f"{self.folder}: cannot write here ({exc.strerror})") from None
+        self._staged[target] = temporary
+        return temporary
+
+    def commit(self) -> list[Path]:
+        """Rename every staged file to its target; the targets."""
+        for target, temporary in self._staged.items():
+            _fsync(temporary)
+            temporary.replace(target)
+        targets = list(self._staged)
+        self._staged.clear()
+        return targets
+
+    def abort(self) -> None:
+        """Remove the staged files that were not committed."""
+        for temporary in self._staged.values():
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        self._staged.clear()
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()
+
+
+def _fsync(path: Path) -> None:
+    # The rename must not reach the disk before the data: otherwise a power cut could leave
+    # a complete-looking name over an empty file.
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+@contextmanager
+def open_output(path: Path | str) -> Iterator[BinaryIO]:
+    """A binary stream for ``path``: standard output for ``-``, else a temporary file that is
+    renamed to ``path`` when the block ends without an error (and removed if it fails)."""
+    if is_stdout(path):
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise WorkbenchError(f"{target}: is a folder; give a file name (or - for stdout)")
+    with StagedFiles(target.parent if str(target.parent) else Path()) as staged:
+        temporary = staged.stage(target.name)
+        try:
+            handle = temporary.open("wb", buffering=1 << 20)
+        except OSError as exc:
+            raise WorkbenchError(f"{target}: cannot write it ({exc.strerror})") from None
+        with handle:
+            yield handle
+        staged.commit()
