@@ -105,3 +105,9 @@ def small_store(store: Store) -> Store:
     """A store holding the three small documents of ``SMALL_TEXTS``."""
     store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
     return store
+
+
+def pytest_report_header() -> str:
+    if os.environ.get(PG_ENV):
+        return f"PostgreSQL: tests run on SQLite and on {PG_ENV}"
+    return f"PostgreSQL: not configured, its half of the tests is skipped (set {PG_ENV})"

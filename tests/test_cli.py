@@ -332,7 +332,7 @@ def test_bad_files_exit_1_naming_each_file(workdir: Path) -> None:
     write(workdir / "blob.txt", b"\x00\x01\x02")
     result = invoke("import", "good.txt", "empty.txt", "latin.txt", "blob.txt")
     lines = assert_user_error(result)
-    assert lines[0] == "error: nothing was imported:"
+    assert lines[0] == "error: 3 problems; nothing was imported:"
     assert [line.split(":")[1].strip() for line in lines[1:]] == [
         "empty.txt",
         "latin.txt",
@@ -357,8 +357,7 @@ def test_unusable_paths_exit_1(workdir: Path, path: str, message: str) -> None:
     write(workdir / "table.csv", "a,b\n")
     write(workdir / "folder" / "notes.md", "no text files")
     assert assert_user_error(invoke("import", path)) == [
-        "error: nothing was imported:",
-        f"error: {message}",
+        f"error: {message}; nothing was imported",
     ]
 
 
@@ -500,6 +499,5 @@ def test_console_script_imports_and_reports(workdir: Path) -> None:
     assert failed.stdout == ""
     assert "Traceback" not in failed.stderr
     assert failed.stderr.splitlines() == [
-        "error: nothing was imported:",
-        "error: empty.txt: the file is empty (no text to annotate)",
+        "error: empty.txt: the file is empty (no text to annotate); nothing was imported",
     ]

@@ -154,7 +154,10 @@ def import_paths(
     if problems:
         more = len(problems) - MAX_REPORTED
         shown = problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])
-        raise ImportFormatError("nothing was imported:\n" + "\n".join(shown))
+        if len(problems) == 1:
+            raise ImportFormatError(f"{problems[0]}; nothing was imported")
+        header = f"{len(problems)} problems; nothing was imported:"
+        raise ImportFormatError("\n".join([header, *shown]))
 
     done = 0
 

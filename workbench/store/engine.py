@@ -21,7 +21,16 @@ from workbench.errors import DatabaseError, InvariantError, WorkbenchError
 DEFAULT_URL = "sqlite:///labels/workbench.db"
 ENV_DB = "WORKBENCH_DB"
 BUSY_TIMEOUT_S = 30.0
-"""How long a SQLite writer waits for another writer before giving up."""
+"""How long a SQLite writer waits for another writer before giving up (by default)."""
+ENV_BUSY_TIMEOUT = "WORKBENCH_BUSY_TIMEOUT"
+
+
+def busy_timeout() -> float:
+    """Seconds a SQLite writer waits for another: ``$WORKBENCH_BUSY_TIMEOUT`` or 30."""
+    try:
+        return max(0.0, float(os.environ.get(ENV_BUSY_TIMEOUT, BUSY_TIMEOUT_S)))
+    except ValueError:
+        return BUSY_TIMEOUT_S
 
 _WRITE = "workbench_write"
 
@@ -90,7 +99,7 @@ def _sqlite_engine(url: URL) -> Engine:
             except OSError as exc:
                 raise DatabaseError(f"{path}: cannot create its folder ({exc.strerror})") from None
     engine = create_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        url, connect_args={"timeout": busy_timeout(), "check_same_thread": False}
     )
 
     @event.listens_for(engine, "connect")
@@ -100,7 +109,7 @@ def _sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if not in_memory:
                 mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
@@ -129,7 +138,7 @@ def translate(exc: sa_exc.DBAPIError, where: str) -> WorkbenchError:
         return InvariantError(f"{where}: the database refused the change: {message}")
     if "locked" in lowered or "busy" in lowered:
         return DatabaseError(
-            f"{where}: the database is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s);"
+            f"{where}: the database is locked by another writer (waited {busy_timeout():.0f} s);"
             " try again when it has finished"
         )
     if "readonly" in lowered or "read-only" in lowered:
