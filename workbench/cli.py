@@ -118,6 +118,8 @@ def annotate(
     scheme: SchemeOption = None,
 ) -> None:
     """Annotate in the terminal UI. An empty database gets the seeds/ articles first."""
+    if role is not None and role not in ("annotator", "reviewer"):
+        raise fail(f"--role {role!r}: use annotator or reviewer")
     from workbench.importer import import_paths
     from workbench.tui.config import load_config
 
@@ -136,8 +138,6 @@ def annotate(
     config = load_config()
     from workbench.tui.app import WorkbenchApp
 
-    if role is not None and role not in ("annotator", "reviewer"):
-        raise fail(f"--role {role!r}: use annotator or reviewer")
     WorkbenchApp(store, annotator=annotator, document=doc, role=role, config=config).run()
 
 
