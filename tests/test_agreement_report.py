@@ -27,16 +27,10 @@ from workbench.agreement import (
     span_agreement_overlap,
     span_agreement_tokens,
 )
-from workbench.agreement.collect import (
-    Selection,
-    alpha_set_distance,
-    build_corpus,
-    tally_exact,
-    tally_overlap,
-    tally_tokens,
-    unitizing,
-)
+from workbench.agreement.collect import Selection, build_corpus
+from workbench.agreement.corpus_alpha import alpha_set_distance, unitizing
 from workbench.agreement.report import agreement_report, print_agreement
+from workbench.agreement.tallies import tally_exact, tally_overlap, tally_tokens
 from workbench.cli import app
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.scheme import default_scheme

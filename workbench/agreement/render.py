@@ -1,0 +1,190 @@
+"""The agreement report as Rich tables, with a numbered note for every undefined figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from workbench.agreement.sections import FIELDS, MATCHINGS
+
+REVIEW_QUEUE_SIZE = 20
+
+
+class _Notes:
+    """Undefined cells show a dash and a note number; the reasons follow the table."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def cell(self, section: dict[str, Any], key: str) -> str:
+        """The formatted value of ``section[key]``, or a dash with the number of its reason."""
+        value = section.get(key)
+        if value is not None:
+            return f"{value:.3f}"
+        reason = section.get(f"{key}_undefined", "undefined")
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+        return f"– ({self.reasons.index(reason) + 1})"
+
+    def show(self, console: Console, heading: str, table: Table) -> None:
+        """Print a heading, the table, and the reasons its cells refer to."""
+        # A heading of its own, not a table title: a title wraps to the table's width.
+        console.print(Text(heading, style="bold"))
+        console.print(table)
+        for number, reason in enumerate(self.reasons, 1):
+            console.print(Text(f"  ({number}) {reason}", style="dim"))
+        self.reasons.clear()
+        console.print()
+
+
+def _pair_matrix(names: list[str], values: dict[str, Any], notes: _Notes) -> Table:
+    """Annotators x annotators, each pair's figure in both its cells."""
+    table = Table()
+    table.add_column("")
+    for name in names:
+        table.add_column(name, justify="right")
+    for row in names:
+        cells = []
+        for column in names:
+            key = "|".join(sorted((row, column)))
+            cells.append("" if row == column else notes.cell(values, key))
+        table.add_row(row, *cells)
+    return table
+
+
+def _two_columns(first: str, second: str) -> Table:
+    table = Table()
+    table.add_column(first)
+    table.add_column(second, justify="right")
+    return table
+
+
+def print_agreement(
+    report: dict[str, Any], console: Console | None = None, *, queue: bool = True
+) -> None:
+    """The report as Rich tables: stance, topics, spans, span labels, confusion, and (unless
+    ``queue`` is false, as in the TUI, which lists it in a table of its own) the review queue."""
+    console = console or Console()
+    names = report["annotators"]
+    console.print(
+        f"[bold]Agreement[/] of {len(names)} annotator{'s' * (len(names) != 1)}"
+        f" ({', '.join(names) or 'none'}) on {report['documents_counted']} documents"
+        f" with status {', '.join(report['statuses'])}; {report['documents_compared']} compared"
+    )
+    if len(names) < 2:
+        console.print("[yellow]Fewer than two annotators: there is nothing to compare yet.[/]")
+    console.print()
+    notes = _Notes()
+    _print_document_labels(report, console, notes)
+    _print_spans(report, console, notes)
+    if queue:
+        _print_review_queue(report, console)
+
+
+def _print_document_labels(report: dict[str, Any], console: Console, notes: _Notes) -> None:
+    names = report["annotators"]
+    stance = report["stance"]
+    table = _two_columns("coefficient", "value")
+    for key, what in (
+        ("alpha", "Krippendorff's alpha (nominal)"),
+        ("fleiss_kappa", f"Fleiss' kappa ({stance['fleiss_units']} complete documents)"),
+        ("scott_pi", "Scott's pi"),
+        ("gwet_ac1", "Gwet's AC1"),
+        ("percent_agreement", "percent agreement (pairwise)"),
+    ):
+        table.add_row(what, notes.cell(stance, key))
+    table.add_row("documents with 2+ stances", str(stance["units"]))
+    table.add_row("annotators who chose a stance", str(stance["coders"]))
+    notes.show(console, "Document stance", table)
+    if len(names) >= 2:
+        table = _pair_matrix(names, stance["cohen_kappa"], notes)
+        notes.show(console, "Document stance: Cohen's kappa per pair", table)
+
+    topics = report["topics"]
+    table = _two_columns("topics", "alpha")
+    table.add_row("all, MASI distance", notes.cell(topics, "alpha_masi"))
+    table.add_row("all, Jaccard distance", notes.cell(topics, "alpha_jaccard"))
+    per_topic = topics["per_topic_alpha"]
+    for topic in per_topic:
+        if not topic.endswith("_undefined"):
+            table.add_row(f"{topic} (yes/no)", notes.cell(per_topic, topic))
+    notes.show(console, "Document topics: Krippendorff's alpha", table)
+
+
+def _print_spans(report: dict[str, Any], console: Console, notes: _Notes) -> None:
+    names = report["annotators"]
+    spans = report["spans"]
+    if len(names) >= 2:
+        for rule, what in (("exact", "exact"), ("overlap", "overlap"), ("token", "token-level")):
+            table = _pair_matrix(names, spans[f"f1_{rule}"], notes)
+            notes.show(console, f"Claim spans: F1 per pair, {what} match", table)
+    table = Table()
+    table.add_column("claim type")
+    for column in ("F1 exact", "F1 overlap", "F1 token", "alpha_U"):
+        table.add_column(column, justify="right")
+    for label in spans["alpha_u_per_label"]:
+        if not label.endswith("_undefined"):
+            table.add_row(
+                label,
+                *(notes.cell(spans[f"per_label_f1_{rule}"], label) for rule in MATCHINGS),
+                notes.cell(spans["alpha_u_per_label"], label),
+            )
+    table.add_row("all labels", "", "", "", notes.cell(spans, "alpha_u"))
+    ignored = spans["alpha_u_ignored_spans"]
+    table.caption_justify = "left"
+    table.caption = (
+        f"F1 pools all pairs; alpha_U covers the {spans['alpha_u_documents']} documents every"
+        " annotator annotated"
+        + (f" ({ignored} spans inside a same-label span ignored)" if ignored else "")
+    )
+    notes.show(console, "Claim spans per claim type", table)
+
+    matched = spans["matched"]
+    table = _two_columns("figure", "value")
+    table.add_row("spans marked identically by 2+ annotators", str(matched["units"]))
+    table.add_row("stance: alpha", notes.cell(matched, "stance_alpha"))
+    table.add_row("topics: alpha (MASI)", notes.cell(matched, "topics_alpha_masi"))
+    notes.show(console, "Span stance and topics on identically marked spans", table)
+
+    confusion = spans["confusion"]
+    table = Table()
+    table.add_column("")
+    for label in confusion["labels"]:
+        table.add_column(label, justify="right")
+    for label in confusion["labels"]:
+        row = confusion["counts"][label]
+        table.add_row(label, *(str(row[other]) for other in confusion["labels"]))
+    table.caption_justify = "left"
+    table.caption = "pairs of overlapping spans by two annotators, either way round"
+    notes.show(console, "Claim types of overlapping spans", table)
+
+
+def _print_review_queue(report: dict[str, Any], console: Console) -> None:
+    queue = report["documents"][:REVIEW_QUEUE_SIZE]
+    table = Table()
+    table.add_column("#", justify="right")
+    table.add_column("document", overflow="fold")
+    table.add_column("disagreement", justify="right")
+    table.add_column("worst field")
+    for field in FIELDS:
+        table.add_column(field, justify="right")
+    for rank, row in enumerate(queue, 1):
+        agreement = row["agreement"]
+        table.add_row(
+            str(rank),
+            row["name"],
+            f"{row['disagreement']:.3f}",
+            row["worst_field"],
+            *("–" if agreement[field] is None else f"{agreement[field]:.3f}" for field in FIELDS),
+        )
+    console.print(
+        Text(
+            f"Review queue: most disagreement first ({len(queue)} of"
+            f" {report['documents_compared']} documents)",
+            style="bold",
+        )
+    )
+    console.print(table)
