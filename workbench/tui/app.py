@@ -18,7 +18,6 @@ from workbench.errors import WorkbenchError
 from workbench.models import GOLD
 from workbench.store import AnnotatorInfo, Store
 from workbench.tui.config import TuiConfig
-from workbench.tui.screens.agreement import AgreementScreen
 from workbench.tui.screens.annotate import AnnotateScreen
 from workbench.tui.screens.annotator import AnnotatorScreen
 from workbench.tui.screens.documents import DocumentsScreen
@@ -136,6 +135,8 @@ class WorkbenchApp(App[None]):
         if self.annotator is None or self.annotator.role != "reviewer":
             self.notify("Agreement is for reviewers: start with --role reviewer.")
             return
+        from workbench.tui.screens.agreement import AgreementScreen  # reviewers only: lazily
+
         self.push_screen(AgreementScreen(self.store))
 
     def action_help(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import events, work
@@ -120,7 +121,9 @@ class AnnotateScreen(Screen[None]):
         self.sub_title = f"{document.name} · {self.annotator.name}"
         view = self.query_one(DocumentView)
         view.set_document(document.text, document.tokens)
-        self._show(annotation)
+        self._show(annotation, list_spans=False)
+        # The span list can be long: it fills in after the article is on screen.
+        self.call_after_refresh(self._list_spans)
         view.focus()
         self._status(
             f"{document.name}: {len(document.tokens):,} tokens, {len(annotation.spans)} spans"
@@ -128,17 +131,25 @@ class AnnotateScreen(Screen[None]):
 
     # -- showing ------------------------------------------------------------------------------
 
-    def _show(self, annotation: AnnotationInfo) -> None:
+    def _show(self, annotation: AnnotationInfo, *, list_spans: bool = True) -> None:
         """Show the saved state: spans in the view, the side panel."""
+        previous = self.annotation
         self.annotation = annotation
         view = self.query_one(DocumentView)
-        view.set_spans(annotation.spans)
-        panel = self.query_one(SidePanel)
-        panel.show_document(annotation)
+        if previous is None or previous.spans != annotation.spans:
+            view.set_spans(annotation.spans)
+        if previous is None or _document_labels(previous) != _document_labels(annotation):
+            self.query_one(SidePanel).show_document(annotation)
         self._show_focus()
-        if self.document is not None:
-            focus = view.focused_span
-            panel.show_spans(annotation.spans, self.document.text, focus.id if focus else None)
+        if list_spans:
+            self._list_spans()
+
+    def _list_spans(self) -> None:
+        if self.document is not None and self.annotation is not None:
+            focus = self.query_one(DocumentView).focused_span
+            self.query_one(SidePanel).show_spans(
+                self.annotation.spans, self.document.text, focus.id if focus else None
+            )
 
     def _show_focus(self) -> None:
         if self.document is not None:
@@ -147,7 +158,7 @@ class AnnotateScreen(Screen[None]):
 
     def _status(self, message: str, *, error: bool = False) -> None:
         line = self.query_one("#status-line", Static)
-        line.update(message)
+        line.update(message, layout=False)  # one line, always: no layout pass
         line.set_class(error, "-error")
 
     def on_document_view_cursor_moved(self, _message: DocumentView.CursorMoved) -> None:
@@ -184,33 +195,42 @@ class AnnotateScreen(Screen[None]):
 
     # -- saving -------------------------------------------------------------------------------
 
-    def save(self, describe: str, change: Callable[[int], Any]) -> None:
-        """Apply ``change(annotation_id)`` in the writer thread, then show the saved state."""
+    def save(self, describe: str, change: Callable[[int], Any], *, removes: bool = False) -> None:
+        """Apply ``change(annotation_id)`` in the writer thread, then show the saved state.
+
+        A span change returns the span as saved, and only that span is merged into what is
+        shown (re-reading a thousand spans after each key would cost more than the change);
+        ``removes`` says the returned span was deleted. Undo and redo re-read the annotation.
+        """
         if self.annotation is None:
             return
         annotation_id = self.annotation.id
 
-        def job() -> tuple[AnnotationInfo, str]:
+        def job() -> tuple[AnnotationInfo | SpanInfo, str]:
             result = change(annotation_id)
-            # An undo or redo says itself what it changed.
-            said = getattr(result, "description", None)
+            if isinstance(result, AnnotationInfo | SpanInfo):
+                return result, describe
+            said = getattr(result, "description", None)  # an undo or redo says what it did
             return self.store.get_annotation(annotation_id), said or describe
 
         # Posting is thread-safe and never blocks, so the writer cannot wait on a busy UI
         # (nor on one that is closing and waiting for the writer).
         self.writer.submit(
             job,
-            lambda saved: self.post_message(self.Saved(*saved)),
+            lambda saved: self.post_message(self.Saved(*saved, removes=removes)),
             lambda error: self.post_message(self.SaveFailed(error)),
         )
 
     class Saved(Message):
-        """A change reached the database; carries the annotation as saved."""
+        """A change reached the database: the annotation as saved, or the one span it touched."""
 
-        def __init__(self, annotation: AnnotationInfo, description: str) -> None:
+        def __init__(
+            self, saved: AnnotationInfo | SpanInfo, description: str, *, removes: bool = False
+        ) -> None:
             super().__init__()
-            self.annotation = annotation
+            self.saved = saved
             self.description = description
+            self.removes = removes
 
     class SaveFailed(Message):
         """A change did not reach the database."""
@@ -220,7 +240,12 @@ class AnnotateScreen(Screen[None]):
             self.error = error
 
     def on_annotate_screen_saved(self, message: Saved) -> None:
-        self._show(message.annotation)
+        saved = message.saved
+        if isinstance(saved, SpanInfo):
+            if self.annotation is None:
+                return
+            saved = _merge(self.annotation, saved, removes=message.removes)
+        self._show(saved)
         self._status(f"saved: {message.description}")
 
     def on_annotate_screen_save_failed(self, message: SaveFailed) -> None:
@@ -284,7 +309,11 @@ class AnnotateScreen(Screen[None]):
         if focus is None:
             self._status("no span under the cursor to delete", error=True)
             return
-        self.save(f"deleted {focus.label} span", lambda a: self.store.delete_span(a, focus.id))
+        self.save(
+            f"deleted {focus.label} span",
+            lambda a: self.store.delete_span(a, focus.id),
+            removes=True,
+        )
 
     def action_resize(self, edge: str, delta: int) -> None:
         """Move an edge of the span under the cursor by a token (``start``/``end``, ±1)."""
@@ -496,3 +525,18 @@ class AnnotateScreen(Screen[None]):
     def on_unmount(self) -> None:
         self._flush_time()
         self.writer.close()
+
+
+def _document_labels(annotation: AnnotationInfo) -> tuple[object, ...]:
+    return (annotation.status, annotation.stance, annotation.topics, annotation.note)
+
+
+def _merge(annotation: AnnotationInfo, span: SpanInfo, *, removes: bool) -> AnnotationInfo:
+    """The annotation with one span added, replaced or removed, in the store's order."""
+    spans = [s for s in annotation.spans if s.id != span.id]
+    if not removes:
+        spans.append(span)
+    spans.sort(key=lambda s: (s.start, -s.end, s.id))
+    # The store moves an annotation from todo to in progress on its first change.
+    status = "in_progress" if annotation.status == "todo" else annotation.status
+    return replace(annotation, spans=tuple(spans), status=status)

@@ -39,7 +39,8 @@ class DocumentsScreen(Screen[None]):
         Binding("up", "move(-1)", "Previous", show=False, id="documents.up"),
         Binding("pagedown", "move(20)", "Page down", show=False, id="documents.page-down"),
         Binding("pageup", "move(-20)", "Page up", show=False, id="documents.page-up"),
-        Binding("enter", "open", "Open", id="documents.open"),
+        # Priority, so it reaches the screen (and the footer) although the filter box has focus.
+        Binding("enter", "open", "Open", id="documents.open", priority=True),
         Binding("ctrl+n", "next_unfinished", "Next unfinished", id="documents.next-unfinished"),
         Binding("ctrl+r", "reload", "Reload", id="documents.reload"),
         Binding("ctrl+g", "app.agreement", "Agreement", id="documents.agreement"),

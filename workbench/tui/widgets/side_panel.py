@@ -15,6 +15,11 @@ from workbench.scheme import Scheme
 from workbench.store import AnnotationInfo, SpanInfo
 
 EXCERPT = 60
+LIST_EXCERPT = 26
+"""Characters of span text in the list: with the label it fits the panel on one line."""
+REBUILD_AFTER_S = 0.25
+"""A burst of added or removed spans rebuilds the list once, after the keys stop."""
+_UNSET = object()
 
 
 def excerpt(text: str, span: SpanInfo, width: int = EXCERPT) -> str:
@@ -43,6 +48,9 @@ class SidePanel(Vertical):
         super().__init__(id=id)
         self.scheme = scheme
         """Where the labels, keys, colours and guidelines come from."""
+        self._focus_shown: object = _UNSET
+        self._listed: tuple[SpanInfo, ...] = ()
+        self._pending: tuple[tuple[SpanInfo, ...], str, int | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="side-document", markup=False)
@@ -85,11 +93,14 @@ class SidePanel(Vertical):
         self.query_one("#side-document", Static).update(text)
 
     def show_focus(self, span: SpanInfo | None, document_text: str) -> None:
-        """The span under the cursor: label, extent, stance, topics."""
+        """The span under the cursor: label, extent, stance, topics (redrawn only on change)."""
+        if span == self._focus_shown:
+            return  # most cursor moves stay inside or outside the same span
+        self._focus_shown = span
+        # The block has a fixed height, so no layout pass: a cursor move stays one frame.
+        focus = self.query_one("#side-focus", Static)
         if span is None:
-            self.query_one("#side-focus", Static).update(
-                Text("No span under the cursor", style="dim")
-            )
+            focus.update(Text("No span under the cursor", style="dim"), layout=False)
             return
         label = self.scheme.get("claim_type", span.label)
         text = Text("Span ", style="bold")
@@ -100,24 +111,47 @@ class SidePanel(Vertical):
         text.append_text(self._label("stance", span.stance))
         text.append("\ntopics ", style="dim")
         text.append_text(self._labels(span.topics))
-        self.query_one("#side-focus", Static).update(text)
+        focus.update(text, layout=False)
 
     def show_spans(
         self, spans: tuple[SpanInfo, ...], document_text: str, focus: int | None
     ) -> None:
-        """The list of spans, in document order; the focused one highlighted."""
+        """The list of spans, in document order. A relabel changes its line in place; added
+        or removed spans rebuild the list once the keys pause (a rebuild of a thousand lines
+        takes a tenth of a second, too long for every key press)."""
+        if [s.id for s in spans] == [s.id for s in self._listed]:
+            options = self.query_one("#side-spans", OptionList)
+            for old, new in zip(self._listed, spans, strict=True):
+                if old != new:
+                    options.replace_option_prompt(str(new.id), self._line(new, document_text))
+            self._listed = spans
+            return
+        first = self._pending is None and not self._listed
+        self._pending = (spans, document_text, focus)
+        if first:
+            self._rebuild()
+        else:
+            self.set_timer(REBUILD_AFTER_S, self._rebuild, name="rebuild-spans")
+
+    def _rebuild(self) -> None:
+        if self._pending is None:
+            return
+        spans, document_text, focus = self._pending
+        self._pending = None
         options = self.query_one("#side-spans", OptionList)
-        options.clear_options()
-        for span in spans:
-            label = self.scheme.get("claim_type", span.label)
-            line = Text()
-            line.append(f"{span.label[:4]:<4} ", style=f"bold {label.color if label else ''}")
-            line.append(excerpt(document_text, span, 30))
-            options.add_option(Option(line, id=str(span.id)))
+        options.set_options(Option(self._line(s, document_text), id=str(s.id)) for s in spans)
+        self._listed = spans
         if focus is not None:
             index = next((i for i, s in enumerate(spans) if s.id == focus), None)
             if index is not None:
                 options.highlighted = index
+
+    def _line(self, span: SpanInfo, document_text: str) -> Text:
+        label = self.scheme.get("claim_type", span.label)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"{span.label[:4]:<4} ", style=f"bold {label.color if label else ''}")
+        line.append(excerpt(document_text, span, LIST_EXCERPT))
+        return line
 
     def _label(self, kind: str, name: str | None) -> Text:
         if name is None:

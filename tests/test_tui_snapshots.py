@@ -1,0 +1,148 @@
+"""Snapshots of the key TUI screens: document list, annotated article, help, narrow terminal."""
+
+# Regenerate after an intended change to the look with
+#   pytest tests/test_tui_snapshots.py --snapshot-update
+# and check the SVGs under tests/__snapshots__/test_tui_snapshots/ before committing them.
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from conftest import SMALL_TEXTS
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from workbench.store import NewDocument, Store, open_store
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.annotate import AnnotateScreen
+from workbench.tui.screens.documents import DocumentsScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.widgets.document_view import DocumentView
+
+SIZE = (120, 36)
+ANNOTATOR = "alice"
+SPANS = [
+    # (covered text, label) in "summit": a sentence, a name nested in it, a span overlapping
+    # the sentence's end, and a quote in the second paragraph.
+    ("Xi Jinping met Vladimir Putin in Moscow.", "FACT"),
+    ("Vladimir Putin", "STATISTIC"),
+    ("Moscow. Trade rose 26%", "OPINION"),
+    ('"We are partners,"', "QUOTE"),
+]
+SELECT_KEYS = ("right_square_bracket", "shift+right", "shift+right")
+"""To the next sentence ("Trade"), then select "Trade rose 26" (inside the OPINION span)."""
+
+
+@pytest.fixture
+def annotated_store(db_url: str) -> Iterator[Store]:
+    """The small documents in a SQLite file of the test's own, with alice's spans on "summit"
+    and "energy" marked done: the same rows, ids and order on every run.
+
+    SQLite only: these tests are about the screens, and one snapshot per test must fit every
+    run (the backends are covered by the Pilot tests)."""
+    store = open_store(db_url)
+    store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
+    alice = store.annotator(ANNOTATOR).id
+    summit = store.annotation(store.document_by_name("summit"), alice)
+    text = SMALL_TEXTS["summit"]
+    for covered, label in SPANS:
+        start = text.index(covered)
+        store.add_span(summit.id, start, start + len(covered), label)
+    energy = store.annotation(store.document_by_name("energy"), alice)
+    store.set_status(energy.id, "done")
+    yield store
+    store.close()
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``condition`` holds (the database is read in worker threads)."""
+    for _ in range(250):
+        await pilot.pause(0.02)
+        if condition():
+            return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def article_shown(app: WorkbenchApp, name: str = "summit") -> Callable[[], bool]:
+    """Whether the annotation screen shows ``name`` with its spans."""
+
+    def shown() -> bool:
+        screen = app.screen
+        return (
+            isinstance(screen, AnnotateScreen)
+            and screen.annotation is not None
+            and screen.document is not None
+            and screen.document.name == name
+        )
+
+    return shown
+
+
+def test_document_list(annotated_store: Store, snap_compare: Callable[..., bool]) -> None:
+    """Statuses (done, in progress, todo), span counts, lengths, progress; the next unfinished
+    document preselected."""
+    app = WorkbenchApp(annotated_store, annotator=ANNOTATOR)
+
+    async def loaded(pilot: Pilot[None]) -> None:
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DocumentsScreen) and len(app.screen._rows) == 3,
+            "the document list",
+        )
+        # The filter box's cursor blinks on a timer: stopped (hidden), so the picture never
+        # depends on when it is taken.
+        app.screen.query_one(Input).cursor_blink = False
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_article_with_overlapping_spans_and_a_selection(
+    annotated_store: Store, snap_compare: Callable[..., bool]
+) -> None:
+    """Nested and overlapping spans in their colours with gutter tags, a selection inside a
+    span, the side panel showing that span, the span list and the status line."""
+    app = WorkbenchApp(annotated_store, annotator=ANNOTATOR, document="summit")
+
+    async def select(pilot: Pilot[None]) -> None:
+        await until(pilot, article_shown(app), "the article")
+        await pilot.press(*SELECT_KEYS)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen) and screen.document is not None
+        view = screen.query_one(DocumentView)
+        await until(pilot, lambda: view.selection() is not None, "the selection")
+        selection = view.selection()
+        assert selection is not None
+        start, end = screen.document.tokens.char_span(*selection)
+        assert SMALL_TEXTS["summit"][start:end] == "Trade rose 26"
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=select)
+
+
+def test_help(annotated_store: Store, snap_compare: Callable[..., bool]) -> None:
+    """The help screen over an article: every key of the annotation screen, grouped."""
+    app = WorkbenchApp(annotated_store, annotator=ANNOTATOR, document="summit")
+
+    async def help_open(pilot: Pilot[None]) -> None:
+        await until(pilot, article_shown(app), "the article")
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=help_open)
+
+
+def test_narrow_terminal(annotated_store: Store, snap_compare: Callable[..., bool]) -> None:
+    """At 80x24 the side panel moves below the article; the selection still shows."""
+    app = WorkbenchApp(annotated_store, annotator=ANNOTATOR, document="summit")
+
+    async def narrow(pilot: Pilot[None]) -> None:
+        await until(
+            pilot,
+            lambda: article_shown(app)() and app.screen.has_class("-narrow"),
+            "the narrow layout",
+        )
+        await pilot.press(*SELECT_KEYS)
+        view = app.screen.query_one(DocumentView)
+        await until(pilot, lambda: view.selection() is not None, "the selection")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=narrow)
