@@ -195,7 +195,14 @@ class AnnotateScreen(Screen[None]):
 
     # -- saving -------------------------------------------------------------------------------
 
-    def save(self, describe: str, change: Callable[[int], Any], *, removes: bool = False) -> None:
+    def save(
+        self,
+        describe: str,
+        change: Callable[[int], Any],
+        *,
+        removes: bool = False,
+        clears_selection: bool = False,
+    ) -> None:
         """Apply ``change(annotation_id)`` in the writer thread, then show the saved state.
 
         A span change returns the span as saved, and only that span is merged into what is
@@ -217,7 +224,9 @@ class AnnotateScreen(Screen[None]):
         # (nor on one that is closing and waiting for the writer).
         self.writer.submit(
             job,
-            lambda saved: self.post_message(self.Saved(*saved, removes=removes)),
+            lambda saved: self.post_message(
+                self.Saved(*saved, removes=removes, clears_selection=clears_selection)
+            ),
             lambda error: self.post_message(self.SaveFailed(error)),
         )
 
@@ -225,12 +234,18 @@ class AnnotateScreen(Screen[None]):
         """A change reached the database: the annotation as saved, or the one span it touched."""
 
         def __init__(
-            self, saved: AnnotationInfo | SpanInfo, description: str, *, removes: bool = False
+            self,
+            saved: AnnotationInfo | SpanInfo,
+            description: str,
+            *,
+            removes: bool = False,
+            clears_selection: bool = False,
         ) -> None:
             super().__init__()
             self.saved = saved
             self.description = description
             self.removes = removes
+            self.clears_selection = clears_selection
 
     class SaveFailed(Message):
         """A change did not reach the database."""
@@ -245,6 +260,9 @@ class AnnotateScreen(Screen[None]):
             if self.annotation is None:
                 return
             saved = _merge(self.annotation, saved, removes=message.removes)
+        if message.clears_selection:
+            view = self.query_one(DocumentView)
+            view.move_cursor_to(view.cursor)
         self._show(saved)
         self._status(f"saved: {message.description}")
 
@@ -301,8 +319,13 @@ class AnnotateScreen(Screen[None]):
             return
         start, end = chars
         words = " ".join(self.document.text[start:end].split())[:40]
-        view.move_cursor_to(view.cursor)  # the selection became a span: clear it
-        self.save(f"{name} “{words}”", lambda a: self.store.add_span(a, start, end, name))
+        # The selection is cleared when the span is saved: one frame shows both, and a
+        # failed save keeps the selection to try again.
+        self.save(
+            f"{name} “{words}”",
+            lambda a: self.store.add_span(a, start, end, name),
+            clears_selection=True,
+        )
 
     def action_delete_span(self) -> None:
         focus = self.query_one(DocumentView).focused_span

@@ -8,6 +8,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -51,6 +52,7 @@ class SidePanel(Vertical):
         self._focus_shown: object = _UNSET
         self._listed: tuple[SpanInfo, ...] = ()
         self._pending: tuple[tuple[SpanInfo, ...], str, int | None] | None = None
+        self._rebuild_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="side-document", markup=False)
@@ -131,7 +133,9 @@ class SidePanel(Vertical):
         if first:
             self._rebuild()
         else:
-            self.set_timer(REBUILD_AFTER_S, self._rebuild, name="rebuild-spans")
+            if self._rebuild_timer is not None:
+                self._rebuild_timer.stop()  # one rebuild per burst of keys, after the last
+            self._rebuild_timer = self.set_timer(REBUILD_AFTER_S, self._rebuild)
 
     def _rebuild(self) -> None:
         if self._pending is None:
