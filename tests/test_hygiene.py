@@ -17,6 +17,10 @@ CORE = [
     "workbench.formats.text",
     "workbench.report",
     "workbench.agreement",
+    "workbench.export.docbin",
+    "workbench.export.jsonl",
+    "workbench.formats.prodigy",
+    "workbench.formats.doccano",
 ]
 
 

@@ -77,10 +77,18 @@ def read_jsonl(
     for number, obj in iter_lines(lines, source):
         where = f"{source}:{number}"
         fallback = f"{stem}-{number:06d}"
+        doccano = looks_like_doccano(obj)
+        if format == "doccano" or (format == "auto" and doccano):
+            yield doccano_record(obj, where, fallback, annotator, scheme)
+            continue
+        if doccano:
+            # Read as Workbench/Prodigy, its labels would be dropped without a word.
+            raise ImportFormatError(
+                f"{where}: a doccano line ('label' list or 'entities'); use --format doccano"
+                " or --format auto"
+            )
         if format == "workbench":
             yield workbench_record(obj, where, fallback, annotator)
-        elif format == "doccano" or (format == "auto" and looks_like_doccano(obj)):
-            yield doccano_record(obj, where, fallback, annotator, scheme)
         else:
             yield prodigy_record(obj, where, fallback, annotator, scheme)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import struct
 import tempfile
 import zlib
 from collections import Counter
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final, cast
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from workbench.errors import WorkbenchError
@@ -27,6 +29,7 @@ from workbench.export.sources import (
 )
 from workbench.export.spacy_config import MAX_SUGGESTED_TOKENS, SPANS_KEY, spacy_config
 from workbench.scheme import KINDS, Scheme
+from workbench.store.bulk import span_topics
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -67,10 +70,10 @@ class SplitCounts:
             self.stance[record.stance] += 1
         self.topics.update(record.topics)
         for span in record.spans:
-            self.claim_type[span[4]] += 1
-            if span[5] is not None:
-                self.span_stance[span[5]] += 1
-            self.span_topics.update(span[6])
+            self.claim_type[span[5]] += 1
+            if span[6] is not None:
+                self.span_stance[span[6]] += 1
+            self.span_topics.update(span_topics(span[7]))
 
     def to_dict(self, scheme: Scheme) -> dict[str, Any]:
         """The counts as JSON, labels in scheme order (zero counts included)."""
@@ -146,23 +149,175 @@ def build_doc(vocab: Vocab, record: ExportRecord, scheme: Scheme) -> tuple[Doc, 
     claims: list[Span] = []
     stances: list[Span] = []
     topics: list[Span] = []
-    for _, _, token_start, token_end, label, stance, span_topics in record.spans:
+    for _, _, _, token_start, token_end, label, stance, stored_topics in record.spans:
         claims.append(Span(doc, token_start, token_end, label))
         if stance is not None:
             stances.append(Span(doc, token_start, token_end, stance))
-        topics.extend(Span(doc, token_start, token_end, topic) for topic in span_topics)
+        topics.extend(
+            Span(doc, token_start, token_end, topic) for topic in span_topics(stored_topics)
+        )
     doc.spans[SPANS_KEY] = claims
     doc.spans["stance"] = stances
     doc.spans["topic"] = topics
+    doc.cats = doc_cats(record, scheme)
+    doc.user_data.update(user_data(record))
+    return doc, words
+
+
+def doc_cats(record: ExportRecord, scheme: Scheme) -> dict[str, float]:
+    """``doc.cats``: the stance one-hot (only if the record has a stance; a missing stance is
+    missing, not "none of them") and every topic as 1.0 or 0.0."""
     cats: dict[str, float] = {}
     if record.stance is not None:
         cats.update((name, float(name == record.stance)) for name in scheme.names("stance"))
     chosen = set(record.topics)
     cats.update((name, float(name in chosen)) for name in scheme.names("topics"))
-    doc.cats = cats
-    doc.user_data["document"] = record.document.name
-    doc.user_data["annotator"] = record.annotator
-    return doc, words
+    return cats
+
+
+def user_data(record: ExportRecord) -> dict[str, str]:
+    """``doc.user_data``: the document's name and the annotator."""
+    return {"document": record.document.name, "annotator": record.annotator}
+
+
+@dataclass(frozen=True)
+class EncodedDoc:
+    """One Doc's parts as ``DocBin`` stores them (msgpack where DocBin packs them)."""
+
+    tokens: bytes
+    spaces: bytes
+    length: int
+    cats: bytes
+    flags: bytes
+    span_groups: bytes
+    user_data: bytes
+    strings: Sequence[str]
+
+
+class Msgpack:
+    """msgpack as spaCy writes it (srsly's packer: str as str, bytes as bin).
+
+    ``srsly.msgpack_dumps`` builds a new packer per call, which walks every registered
+    function (about a millisecond with spaCy loaded); one packer, reused, does not.
+    """
+
+    def __init__(self) -> None:
+        from srsly.msgpack import Packer  # type: ignore[import-untyped]
+
+        self._packer = Packer(use_bin_type=True)
+
+    def __call__(self, value: Any) -> bytes:
+        """The packed bytes of ``value``."""
+        packed: bytes = self._packer.pack(value)
+        return packed
+
+
+def encode_doc(doc: Doc, words: Sequence[str], pack: Msgpack) -> EncodedDoc:
+    """A spaCy Doc's DocBin parts through spaCy's own serializers, as ``DocBin.add`` takes
+    them."""
+    from spacy.attrs import ORTH, SENT_START, SPACY
+
+    array = doc.to_array([ORTH, SENT_START])
+    labels = [span.label_ for group in doc.spans.values() for span in group]
+    return EncodedDoc(
+        tokens=np.ascontiguousarray(array, dtype=np.uint64).tobytes(),
+        spaces=doc.to_array(SPACY).astype(np.bool_).tobytes(),
+        length=len(doc),
+        cats=pack(doc.cats),
+        flags=pack({"has_unknown_spaces": doc.has_unknown_spaces}),
+        span_groups=pack(doc.spans.to_bytes()),
+        user_data=pack(pack(doc.user_data)),
+        strings=[*words, *labels],
+    )
+
+
+_SPAN = struct.Struct(">QQQllll")
+"""A span as spaCy's ``SpanGroup.to_bytes`` packs it: id, kb id, label, token start and end,
+character start and end."""
+
+GroupSpan = tuple[str, int, int, int, int]
+"""Label, token start and end, character start and end."""
+
+
+class RecordEncoder:
+    """A record's DocBin parts computed from the stored tokens and spans directly, without a
+    spaCy ``Doc``: the bytes :func:`encode_doc` gives for :func:`build_doc` (checked on the
+    first record of every export), in a fraction of the time."""
+
+    def __init__(self, vocab: Vocab, scheme: Scheme) -> None:
+        self.vocab = vocab
+        self.scheme = scheme
+        self.pack = Msgpack()
+        self._hashes: dict[str, int] = {}
+        self._flags = self.pack({"has_unknown_spaces": False})
+        self._checked = False
+
+    def _orth(self, words: Sequence[str]) -> npt.NDArray[np.uint64]:
+        """The string hashes of ``words`` (spaCy's ORTH), each new string added to the vocab."""
+        hashes = self._hashes
+        try:
+            return np.fromiter(map(hashes.__getitem__, words), dtype=np.uint64, count=len(words))
+        except KeyError:
+            add = self.vocab.strings.add
+            for word in set(words).difference(hashes):
+                hashes[word] = add(word)
+            return np.fromiter(map(hashes.__getitem__, words), dtype=np.uint64, count=len(words))
+
+    def _group(self, name: str, spans: list[GroupSpan]) -> bytes:
+        labels = self._orth([span[0] for span in spans]).tolist() if spans else []
+        packed = [
+            _SPAN.pack(0, 0, label, first, stop, start, end)
+            for label, (_, first, stop, start, end) in zip(labels, spans, strict=True)
+        ]
+        return self.pack({"name": name, "attrs": {}, "spans": packed})
+
+    def encode(self, record: ExportRecord) -> EncodedDoc:
+        """The DocBin parts of the record's Doc (the Doc :func:`build_doc` builds)."""
+        encoded = self._encode(record)
+        if not self._checked:
+            # A spaCy release that changed its Doc serialization must fail loudly, not
+            # write corpora it cannot read back.
+            doc, words = build_doc(self.vocab, record, self.scheme)
+            if encoded != encode_doc(doc, words, self.pack):
+                raise WorkbenchError(
+                    "this spaCy version serializes Docs differently from what Workbench writes;"
+                    " report it with the output of `python -m spacy info`"
+                )
+            self._checked = True
+        return encoded
+
+    def _encode(self, record: ExportRecord) -> EncodedDoc:
+        tokens = record.document.tokens
+        words = tokens.words(record.document.text)
+        table = np.empty((len(words), 2), dtype=np.uint64)
+        table[:, 0] = self._orth(words)
+        table[:, 1] = np.uint64(2**64 - 1)  # spaCy's -1: not a sentence start
+        table[tokens.sent_starts, 1] = 1
+        claims: list[GroupSpan] = []
+        stances: list[GroupSpan] = []
+        topics: list[GroupSpan] = []
+        for _, start, end, first, stop, label, stance, stored_topics in record.spans:
+            claims.append((label, first, stop, start, end))
+            if stance is not None:
+                stances.append((stance, first, stop, start, end))
+            if stored_topics is not None:
+                topics.extend(
+                    (topic, first, stop, start, end) for topic in span_topics(stored_topics)
+                )
+        groups: dict[bytes, list[str]] = {}
+        for name, spans in ((SPANS_KEY, claims), ("stance", stances), ("topic", topics)):
+            groups.setdefault(self._group(name, spans), []).append(name)
+        labels = [span[0] for group in (claims, stances, topics) for span in group]
+        return EncodedDoc(
+            tokens=table.tobytes(),
+            spaces=tokens.spaces.astype(np.bool_).tobytes(),
+            length=len(words),
+            cats=self.pack(doc_cats(record, self.scheme)),
+            flags=self._flags,
+            span_groups=self.pack(self.pack(groups)),
+            user_data=self.pack(self.pack(user_data(record))),
+            strings=[*words, *labels],
+        )
 
 
 class DocBinWriter:
@@ -177,14 +332,13 @@ class DocBinWriter:
     PARTS: Final = ("tokens", "spaces", "lengths", "cats", "flags", "span_groups", "user_data")
 
     def __init__(self, path: Path, strings: Iterable[str] = ()) -> None:
-        from spacy.attrs import ORTH, SPACY, intify_attr
+        from spacy.attrs import ORTH, SENT_START
 
         self.path = path
-        attrs = sorted({intify_attr(name) for name in DOCBIN_ATTRS} - {ORTH, SPACY, None})
-        self.attrs: list[int | str] = [ORTH, *(attr for attr in attrs if attr is not None)]
-        self._spacy_attr = SPACY
+        self.attrs: list[int] = [ORTH, SENT_START]
         self.strings: set[str] = {"", *strings}
         self.count = 0
+        self._pack = Msgpack()
         self._scratch = Path(tempfile.mkdtemp(dir=path.parent, prefix=".docbin-"))
         self._parts: dict[str, BinaryIO] = {
             name: (self._scratch / name).open("w+b") for name in self.PARTS
@@ -195,25 +349,21 @@ class DocBinWriter:
         self._parts[part].write(data)
         self._sizes[part] += len(data)
 
-    def add(self, doc: Doc, words: Iterable[str]) -> None:
-        """Append a Doc (``words``: its token texts, which the strings table needs)."""
-        array = doc.to_array(self.attrs)
-        if array.ndim == 1:
-            array = array.reshape((-1, 1))
-        self._write("tokens", np.ascontiguousarray(array, dtype=np.uint64).tobytes())
-        self._write("spaces", doc.to_array(self._spacy_attr).astype(np.bool_).tobytes())
-        self._write("lengths", np.asarray([len(doc)], dtype=np.int32).tobytes())
-        self._write("cats", _packb(doc.cats))
-        self._write("flags", _packb({"has_unknown_spaces": doc.has_unknown_spaces}))
-        self._write("span_groups", _packb(doc.spans.to_bytes()))
-        self._write("user_data", _packb(_packb(doc.user_data)))
-        self.strings.update(words)
-        for group in doc.spans.values():
-            self.strings.update(span.label_ for span in group)
+    def add(self, encoded: EncodedDoc) -> None:
+        """Append one Doc's parts."""
+        self._write("tokens", encoded.tokens)
+        self._write("spaces", encoded.spaces)
+        self._write("lengths", np.asarray([encoded.length], dtype=np.int32).tobytes())
+        self._write("cats", encoded.cats)
+        self._write("flags", encoded.flags)
+        self._write("span_groups", encoded.span_groups)
+        self._write("user_data", encoded.user_data)
+        self.strings.update(encoded.strings)
         self.count += 1
 
     def close(self) -> None:
         """Assemble the file from the scratch parts and remove them."""
+        pack = self._pack
         compressor = zlib.compressobj()
         try:
             with self.path.open("wb") as out:
@@ -230,14 +380,14 @@ class DocBinWriter:
                 # The map DocBin.to_bytes packs, key by key; sizes and counts come first in
                 # msgpack, and are known now.
                 put(b"\x8a")  # a map of ten entries
-                put(_packb("version") + _packb("0.1"))
-                put(_packb("attrs") + _packb(self.attrs))
+                put(pack("version") + pack("0.1"))
+                put(pack("attrs") + pack(self.attrs))
                 for name in ("tokens", "spaces", "lengths"):
-                    put(_packb(name) + _bin_header(self._sizes[name]))
+                    put(pack(name) + _bin_header(self._sizes[name]))
                     put_part(name)
-                put(_packb("strings") + _packb(sorted(self.strings)))
+                put(pack("strings") + pack(sorted(self.strings)))
                 for name in ("cats", "flags", "span_groups", "user_data"):
-                    put(_packb(name) + _array_header(self.count))
+                    put(pack(name) + _array_header(self.count))
                     put_part(name)
                 out.write(compressor.flush())
         finally:
@@ -248,14 +398,6 @@ class DocBinWriter:
         for handle in self._parts.values():
             handle.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
-
-
-def _packb(value: Any) -> bytes:
-    """msgpack bytes as spaCy writes them (srsly's msgpack: str as str, bytes as bin)."""
-    import srsly  # type: ignore[import-untyped]
-
-    packed: bytes = srsly.msgpack_dumps(value)
-    return packed
 
 
 def _bin_header(size: int) -> bytes:
@@ -304,8 +446,8 @@ def export_spacy(
     del hashes
     import spacy
 
-    vocab = spacy.blank("en").vocab
     scheme = store.scheme
+    encoder = RecordEncoder(spacy.blank("en").vocab, scheme)
     labels = [*scheme.names("claim_type"), *scheme.names("stance"), *scheme.names("topics")]
     counts = {TRAIN: SplitCounts(), DEV: SplitCounts()}
     report = MergeReport()
@@ -330,11 +472,10 @@ def export_spacy(
                 if record.document.hash != last_hash:
                     counts[split].documents += 1
                     last_hash = record.document.hash
-                doc, words = build_doc(vocab, record, scheme)
-                writers[split].add(doc, words)
+                writers[split].add(encoder.encode(record))
                 counts[split].add(record)
                 for span in record.spans:
-                    length = span[3] - span[2]
+                    length = span[4] - span[3]
                     longest = max(longest, length)
                     beyond += length > MAX_SUGGESTED_TOKENS
             for writer in writers.values():

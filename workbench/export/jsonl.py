@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from workbench.errors import WorkbenchError
-from workbench.export.output import open_output
+from workbench.export.output import PieceWriter, open_output
 from workbench.export.sources import (
     ExportDocument,
     ExportRecord,
@@ -27,7 +28,6 @@ from workbench.store.bulk import SpanRow
 if TYPE_CHECKING:
     from workbench.store import Store
 
-JsonlFormat = Literal["workbench", "doccano"]
 FORMATS: Final = ("workbench", "doccano")
 
 ANSWERS: Final = {"done": "accept", "skipped": "ignore"}
@@ -87,18 +87,28 @@ def export_jsonl(
     return result
 
 
-def write_lines(handle: BinaryIO, records: Any, encode: Callable[[ExportRecord], bytes]) -> int:
-    """Encode and write each record as one line, in buffered chunks; how many were written."""
+def write_lines(
+    handle: BinaryIO,
+    records: Iterable[ExportRecord],
+    encode: Callable[[ExportRecord], list[bytes]],
+) -> int:
+    """Encode and write each record as one line, in chunks; how many lines were written."""
+    writer = PieceWriter(handle)
     count = 0
-    chunk: list[bytes] = []
+    pieces: list[bytes] = []
     for record in records:
-        chunk.append(encode(record))
+        pieces.extend(encode(record))
         count += 1
-        if len(chunk) >= 64:
-            handle.write(b"".join(chunk))
-            chunk.clear()
-    handle.write(b"".join(chunk))
+        if len(pieces) >= CHUNK_PIECES:
+            writer.write(pieces)
+            pieces = []
+    if pieces:
+        writer.write(pieces)
     return count
+
+
+CHUNK_PIECES: Final = 320
+"""Pieces per write: 64 lines of 5, well under the 1,024 buffers one ``writev`` may take."""
 
 
 # -- the Workbench (Prodigy) format ------------------------------------------------------------
@@ -114,60 +124,61 @@ def hash32(*parts: bytes) -> int:
 
 
 class WorkbenchLines:
-    """Encodes records as Workbench JSONL lines, serializing each document's text, tokens
-    and metadata once however many annotations of it follow one another."""
+    """Encodes records as Workbench JSONL lines, each as a few pieces: a document's text,
+    tokens and metadata are serialized once and shared by all its lines."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self._document: ExportDocument | None = None
-        self._parts: dict[str, Any] = {}
+        self._text = b""
+        self._tokens = b""
+        self._meta = b""
+        self._input_hash = 0
 
-    def _document_parts(self, document: ExportDocument) -> dict[str, Any]:
-        if document is not self._document:
-            meta = {"name": document.name, "source": self.source}
-            meta.update((k, v) for k, v in document.meta.items() if k not in META_RESERVED)
-            text = orjson.dumps(document.text)
-            self._document = document
-            self._parts = {
-                "text": orjson.Fragment(text),
-                "meta": orjson.Fragment(orjson.dumps(meta)),
-                "_input_hash": hash32(text),
-                "tokens": orjson.Fragment(tokens_json(document.text, document.tokens)),
-            }
-        return self._parts
+    def _document_parts(self, document: ExportDocument) -> None:
+        meta = {"name": document.name, "source": self.source}
+        meta.update((k, v) for k, v in document.meta.items() if k not in META_RESERVED)
+        self._document = document
+        self._text = orjson.dumps(document.text)
+        self._meta = orjson.dumps(meta)
+        self._input_hash = hash32(self._text)
+        self._tokens = tokens_json(document.text, document.tokens)
 
-    def __call__(self, record: ExportRecord) -> bytes:
-        """One line (with its newline) for a record."""
-        parts = self._document_parts(record.document)
+    def __call__(self, record: ExportRecord) -> list[bytes]:
+        """One line (ending in a newline) for a record, as pieces to write in order."""
+        if record.document is not self._document:
+            self._document_parts(record.document)
         spans = orjson.dumps([span_object(span) for span in record.spans])
         labels = orjson.dumps([record.stance, record.topics])
-        input_hash = parts["_input_hash"]
-        line: dict[str, Any] = {
-            "text": parts["text"],
-            "meta": parts["meta"],
-            "_input_hash": input_hash,
-            "_task_hash": hash32(str(input_hash).encode(), spans, labels),
-            "tokens": parts["tokens"],
-            "spans": orjson.Fragment(spans),
-        }
+        task_hash = hash32(str(self._input_hash).encode(), spans, labels)
+        rest: dict[str, Any] = {"spans": orjson.Fragment(spans)}
         answer = record.answer if record.status == "skipped" and record.answer else None
         answer = answer or ANSWERS.get(record.status)
         if answer is not None:
-            line["answer"] = answer
-        line["_annotator_id"] = record.annotator
-        line["_session_id"] = record.annotator
-        line["_timestamp"] = int(record.timestamp)
-        line["stance"] = record.stance
-        line["topics"] = record.topics
-        line["status"] = record.status
-        line["note"] = record.note
-        line["seconds"] = record.seconds
-        return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+            rest["answer"] = answer
+        rest["_annotator_id"] = record.annotator
+        rest["_session_id"] = record.annotator
+        rest["_timestamp"] = int(record.timestamp)
+        rest["stance"] = record.stance
+        rest["topics"] = record.topics
+        rest["status"] = record.status
+        rest["note"] = record.note
+        rest["seconds"] = record.seconds
+        tail = orjson.dumps(rest, option=orjson.OPT_APPEND_NEWLINE)
+        # The same bytes as orjson.dumps of the whole line, without copying text and tokens.
+        return [
+            b'{"text":',
+            self._text,
+            b',"meta":%s,"_input_hash":%d,"_task_hash":%d,"tokens":'
+            % (self._meta, self._input_hash, task_hash),
+            self._tokens,
+            b"," + tail[1:],
+        ]
 
 
 def span_object(span: SpanRow) -> dict[str, Any]:
     """A span as Prodigy writes it (``token_end`` inclusive), with our stance and topics."""
-    start, end, token_start, token_end, label, stance, topics = span
+    _, start, end, token_start, token_end, label, stance, topics = span
     item: dict[str, Any] = {
         "start": start,
         "end": end,
@@ -177,8 +188,9 @@ def span_object(span: SpanRow) -> dict[str, Any]:
     }
     if stance is not None:
         item["stance"] = stance
-    if topics:
-        item["topics"] = topics
+    if topics is not None:
+        # Stored as compact JSON of the sorted names: already what orjson would write.
+        item["topics"] = orjson.Fragment(topics)
     return item
 
 
@@ -187,31 +199,57 @@ def span_object(span: SpanRow) -> dict[str, Any]:
 _MARK: Final = b"\\u0000"
 """A NUL as orjson escapes it: texts never hold NUL (imports refuse it), so it marks token
 edges in the escaped text."""
+_NEXT: Final = b',{"text":"'
+TABLE_LIMIT: Final = 1 << 18
+"""Offsets (and token counts) up to which the numbers' JSON pieces are kept in shared tables;
+a longer document (over about 40,000 tokens) takes the plain path."""
+
+
+class _Pieces:
+    """The JSON pieces that hold a token's numbers, one per possible value, built once and
+    shared by every document: ``","start":S``, ``,"end":E`` and ``,"id":I,"ws":B},{"text":"``
+    (index ``2 * I + B``)."""
+
+    def __init__(self) -> None:
+        self.start = np.empty(0, dtype=object)
+        self.end = np.empty(0, dtype=object)
+        self.tail = np.empty(0, dtype=object)
+
+    def cover(self, chars: int, tokens: int) -> None:
+        """Make sure offsets up to ``chars`` and ``tokens`` tokens have their pieces."""
+        if chars >= len(self.start):
+            size = min(max(chars + 1, 2 * len(self.start), 4096), TABLE_LIMIT)
+            extra = range(len(self.start), size)
+            self.start = np.concatenate([self.start, _objects(b'","start":%d' % n for n in extra)])
+            self.end = np.concatenate([self.end, _objects(b',"end":%d' % n for n in extra)])
+        if 2 * tokens > len(self.tail):
+            size = min(max(tokens, len(self.tail), 1024), TABLE_LIMIT)
+            extra = range(len(self.tail) // 2, size)
+            tails = (b',"id":%d,"ws":%s},{"text":"' % (n, ws) for n in extra for ws in _WS)
+            self.tail = np.concatenate([self.tail, _objects(tails)])
+
+
+def _objects(items: Iterable[bytes]) -> npt.NDArray[np.object_]:
+    values = list(items)
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 _WS: Final = (b"false", b"true")
-_NUMPY: Final = orjson.OPT_SERIALIZE_NUMPY
-
-
-class _TokenTails(list[bytes]):
-    """``,"id":I,"ws":B},{"text":"`` for token I, at index ``2 * I + B``: built once, shared."""
-
-    def upto(self, count: int) -> _TokenTails:
-        for index in range(len(self) // 2, count):
-            self.extend(b',"id":%d,"ws":%s},{"text":"' % (index, ws) for ws in _WS)
-        return self
-
-
-_TAILS = _TokenTails()
+_PIECES = _Pieces()
 
 
 def tokens_json(text: str, tokens: Tokenization) -> bytes:
     """The ``tokens`` array of a document (``text``, ``start``, ``end``, ``id``, ``ws``)."""
-    count = len(tokens)
-    if count == 0:
+    if len(tokens) == 0:
         return b"[]"
-    try:
-        fast = _tokens_json_fast(text, tokens)
-    except (ValueError, TypeError, orjson.JSONEncodeError):
-        fast = None
+    fast = None
+    if len(text) < TABLE_LIMIT and len(tokens) > 1:
+        try:
+            fast = _tokens_json_fast(text, tokens)
+        except (ValueError, UnicodeError, orjson.JSONEncodeError):
+            fast = None
     return fast if fast is not None else _tokens_json_plain(text, tokens)
 
 
@@ -220,8 +258,9 @@ def _tokens_json_fast(text: str, tokens: Tokenization) -> bytes | None:
 
     A stored tokenization covers its text exactly (each token, then one space or none), so
     dropping those spaces and putting a NUL before each token lets orjson escape the whole
-    text once, split at the escaped NULs into the token texts; the numbers come from orjson's
-    numpy encoder. None if the text is not covered that way or holds a literal ``\\u0000``.
+    text once, split at the escaped NULs into the token texts. The numbers come from shared
+    tables of ready pieces (:class:`_Pieces`), picked with numpy. None if the text is not
+    covered that way or holds a literal ``\\u0000``.
     """
     count = len(tokens)
     starts, ends, spaces = tokens.starts, tokens.ends, tokens.spaces
@@ -229,31 +268,32 @@ def _tokens_json_fast(text: str, tokens: Tokenization) -> bytes | None:
         return None
     if not np.array_equal(starts[1:], ends[:-1] + spaces[:-1]):
         return None
-    code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    encoded = text.encode("utf-8")
+    data = np.frombuffer(encoded, dtype=np.uint8)
+    byte_starts, byte_ends = starts, ends
+    if len(encoded) != len(text):
+        # Offsets count code points; the marks go in by UTF-8 byte.
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
+        offsets = np.zeros(len(points) + 1, dtype=np.int64)
+        np.cumsum(widths, out=offsets[1:])
+        byte_starts, byte_ends = offsets[starts], offsets[ends]
     if spaces.any():
-        code_points = np.delete(code_points, ends[spaces])
+        data = np.delete(data, byte_ends[spaces])
     # Each token moves left by the spaces dropped before it.
-    shifted = starts[1:] - np.cumsum(spaces[:-1])
-    marked = np.insert(code_points, shifted, 0).tobytes().decode("utf-32-le")
-    words = orjson.dumps(marked)[1:-1].split(_MARK)
+    marked = np.insert(data, byte_starts[1:] - np.cumsum(spaces[:-1]), 0)
+    words = orjson.dumps(marked.tobytes().decode("utf-8"))[1:-1].split(_MARK)
     if len(words) != count:
         return None
-    offsets = np.empty((count, 2), dtype=np.int64)
-    offsets[:, 0] = starts
-    offsets[:, 1] = ends
-    numbers = (
-        orjson.dumps(offsets, option=_NUMPY)[2:-2]
-        .replace(b"],[", b"|")
-        .replace(b",", b',"end":')
-        .replace(b"|", b'|","start":')
-    )
-    tail_index = 2 * np.arange(count, dtype=np.int64) + spaces
-    parts: list[bytes] = [b""] * (3 * count)
-    parts[0::3] = words
-    parts[1::3] = (b'","start":' + numbers).split(b"|")
-    parts[2::3] = map(_TAILS.upto(count).__getitem__, tail_index.tolist())
-    parts[-1] = parts[-1][: -len(b',{"text":"')]
-    return b'[{"text":"' + b"".join(parts) + b"]"
+    _PIECES.cover(int(ends[-1]), count)
+    parts = np.empty(4 * count, dtype=object)
+    parts[0::4] = words
+    parts[1::4] = _PIECES.start[starts]
+    parts[2::4] = _PIECES.end[ends]
+    parts[3::4] = _PIECES.tail[2 * np.arange(count) + spaces]
+    pieces: list[bytes] = parts.tolist()
+    pieces[-1] = pieces[-1][: -len(_NEXT)]
+    return b'[{"text":"' + b"".join(pieces) + b"]"
 
 
 def _tokens_json_plain(text: str, tokens: Tokenization) -> bytes:
@@ -272,12 +312,12 @@ def _tokens_json_plain(text: str, tokens: Tokenization) -> bytes:
 # -- doccano ------------------------------------------------------------------------------------
 
 
-def doccano_line(record: ExportRecord) -> bytes:
+def doccano_line(record: ExportRecord) -> list[bytes]:
     """One doccano sequence-labelling line: ``label`` as ``[start, end, "LABEL"]`` triples,
     plus the document name, annotator, status, stance, topics and note."""
     line = {
         "text": record.document.text,
-        "label": [[span[0], span[1], span[4]] for span in record.spans],
+        "label": [[span[1], span[2], span[5]] for span in record.spans],
         "name": record.document.name,
         "annotator": record.annotator,
         "status": record.status,
@@ -285,4 +325,4 @@ def doccano_line(record: ExportRecord) -> bytes:
         "topics": record.topics,
         "note": record.note,
     }
-    return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+    return [orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)]

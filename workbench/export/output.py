@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,3 +106,36 @@ def open_output(path: Path | str) -> Iterator[BinaryIO]:
         with handle:
             yield handle
         staged.commit()
+
+
+class PieceWriter:
+    """Writes lists of byte strings: to a regular file with one ``writev`` call per list (the
+    pieces go to the kernel as they are, with no joined copy; a document's tokens, shared by
+    all its lines, are never copied), else joined and written."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self._fd: int | None = None
+        try:
+            fd = handle.fileno()
+            if hasattr(os, "writev") and stat.S_ISREG(os.fstat(fd).st_mode):
+                handle.flush()
+                self._fd = fd
+        except (OSError, ValueError, io.UnsupportedOperation):
+            self._fd = None
+
+    def write(self, pieces: list[bytes]) -> None:
+        """Write the pieces in order."""
+        if self._fd is None:
+            self.handle.write(b"".join(pieces))
+            return
+        while pieces:
+            written = os.writev(self._fd, pieces)
+            # A short write (rare on a regular file): drop what went out and go on.
+            for index, piece in enumerate(pieces):
+                if written < len(piece):
+                    pieces = [piece[written:], *pieces[index + 1 :]]
+                    break
+                written -= len(piece)
+            else:
+                pieces = []

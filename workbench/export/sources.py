@@ -21,6 +21,7 @@ from workbench.store.bulk import (
     counted_document_hashes,
     document_ids,
     iter_export_pages,
+    span_topics,
 )
 
 if TYPE_CHECKING:
@@ -232,15 +233,16 @@ def merge_majority(records: Sequence[ExportRecord]) -> tuple[ExportRecord, bool]
     votes: dict[tuple[int, int, str], list[SpanRow]] = {}
     for record in records:
         for span in record.spans:
-            votes.setdefault((span[0], span[1], span[4]), []).append(span)
+            votes.setdefault((span[1], span[2], span[5]), []).append(span)
     spans: list[SpanRow] = []
     for (start, end, label), marked in votes.items():
         if 2 * len(marked) <= len(records):
             continue
-        stance, _ = plurality([span[5] for span in marked])
-        topics = majority_topics([span[6] for span in marked])
-        spans.append((start, end, marked[0][2], marked[0][3], label, stance, topics))
-    spans.sort(key=lambda span: (span[0], -span[1], span[4]))
+        stance, _ = plurality([span[6] for span in marked])
+        topics = majority_topics([span_topics(span[7]) for span in marked])
+        stored = orjson.dumps(topics).decode() if topics else None
+        spans.append((0, start, end, marked[0][3], marked[0][4], label, stance, stored))
+    spans.sort(key=lambda span: (span[1], -span[2], span[5]))
     stance, tied = plurality([record.stance for record in records])
     done = all(record.status == "done" for record in records)
     merged = ExportRecord(

@@ -6,10 +6,12 @@ import gc
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from workbench import models
@@ -231,9 +233,12 @@ class _TopicsDecoder(dict[str | None, tuple[str, ...]]):
 EXPORT_PAGE_SIZE = 128
 """Documents read per page by :func:`iter_export_pages`: a few MB of text and spans."""
 
-SpanRow = tuple[int, int, int, int, str, str | None, tuple[str, ...]]
-"""A span as exports read it: start, end, token start, token end (ends exclusive), claim type,
-stance and topics."""
+SpanRow = Sequence[Any]
+"""A span as exports read it (a row): annotation id, start, end, token start, token end (ends
+exclusive), claim type, stance (or None) and topics as stored JSON (None for none)."""
+
+SPAN_ID_BATCH = 900
+"""Annotation ids per span query (below SQLite's old limit of 999 bound parameters)."""
 
 
 @dataclass(frozen=True)
@@ -401,43 +406,58 @@ def _export_page(
         .join(models.Annotator, col(models.Annotator.id) == col(models.Annotation.annotator_id))
         .where(in_page, *conditions)
     )
-    span_owner = col(models.Span.annotation_id)
-    span_query = (
-        select(
-            span_owner,
-            col(models.Span.start),
-            col(models.Span.end),
-            col(models.Span.token_start),
-            col(models.Span.token_end),
-            col(models.Span.label),
-            col(models.Span.stance),
-            col(models.Span.topics),
-        )
-        .join(models.Annotation, owner == span_owner)
-        .where(in_page, *conditions)
-        .order_by(
-            span_owner,
-            col(models.Span.start),
-            col(models.Span.end).desc(),
-            col(models.Span.label),
-        )
-    )
     with _collector_paused():
         annotation_rows = connection.execute(annotation_query).all()
-        span_rows = connection.execute(span_query).all()
     position = {document_id: index for index, document_id in enumerate(page_ids)}
     annotation_rows.sort(key=lambda row: (position[row[1]], row[2]))
     annotations = [
         ExportAnnotationRow(row[0], row[1], row[2], row[3], row[4], topics_of[row[5]], *row[6:])
         for row in annotation_rows
     ]
-    spans: dict[int, list[SpanRow]] = {}
-    for owner_id, start, end, token_start, token_end, label, stance, topics in span_rows:
-        spans.setdefault(owner_id, []).append(
-            (start, end, token_start, token_end, label, stance, topics_of[topics])
-        )
+    spans = _export_spans(connection, [row.id for row in annotations])
     skipped = [row.id for row in annotations if row.status == "skipped"]
     return ExportPage(documents, annotations, spans, _import_answers(connection, skipped))
+
+
+def _export_spans(connection: Any, annotation_ids: list[int]) -> dict[int, list[SpanRow]]:
+    """Each annotation's spans, by start, longest first, then claim type."""
+    owner = col(models.Span.annotation_id)
+    start = col(models.Span.start)
+    spans: dict[int, list[SpanRow]] = {}
+    ordered = sorted(annotation_ids)
+    for first in range(0, len(ordered), SPAN_ID_BATCH):
+        # The index (annotation_id, start) gives this order without a sort; the rare spans
+        # that share a start are put in order below.
+        query = (
+            select(
+                owner,
+                start,
+                col(models.Span.end),
+                col(models.Span.token_start),
+                col(models.Span.token_end),
+                col(models.Span.label),
+                col(models.Span.stance),
+                func.nullif(col(models.Span.topics), "[]"),
+            )
+            .where(owner.in_(ordered[first : first + SPAN_ID_BATCH]))
+            .order_by(owner, start)
+        )
+        with _collector_paused():
+            rows = connection.execute(query).all()
+        for annotation_id, group in groupby(rows, key=itemgetter(0)):
+            items: list[SpanRow] = list(group)
+            if len(items) > 1 and len({item[1] for item in items}) < len(items):
+                items.sort(key=lambda item: (item[1], -item[2], item[5]))
+            spans[annotation_id] = items
+    return spans
+
+
+_SPAN_TOPICS = _TopicsDecoder()
+
+
+def span_topics(stored: str | None) -> tuple[str, ...]:
+    """A span's topics from their stored JSON (None for none)."""
+    return _SPAN_TOPICS[stored]
 
 
 def _import_answers(connection: Any, annotation_ids: list[int]) -> dict[int, str]:

@@ -32,6 +32,7 @@ def busy_timeout() -> float:
     except ValueError:
         return BUSY_TIMEOUT_S
 
+
 _WRITE = "workbench_write"
 
 
