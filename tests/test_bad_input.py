@@ -181,6 +181,32 @@ CASES: dict[str, Case] = {
     ),
     "bad --role": Case(lambda d: ["annotate", "--role", "boss", "--annotator", "a"], "--role"),
     "unknown --doc": Case(lambda d: ["annotate", "--doc", "nope", "--annotator", "a"], "'nope'"),
+    "export into a path under a file": Case(
+        lambda d: [
+            "export",
+            "jsonl",
+            "--source",
+            "all",
+            "--status",
+            "any",
+            "--out",
+            str(Path(write(d / "plain", "x")) / "out.jsonl"),
+        ],
+        "plain",
+    ),
+    "export spaCy into a file": Case(
+        lambda d: [
+            "export",
+            "spacy",
+            "--source",
+            "all",
+            "--status",
+            "any",
+            "--out",
+            write(d / "taken", "x"),
+        ],
+        "taken",
+    ),
     "bad TUI config": Case(lambda d: ["annotate", "--annotator", "a"], "keymap.annotate.undo"),
 }
 

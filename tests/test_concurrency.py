@@ -53,19 +53,25 @@ def annotate(url: str, name: str, results: multiprocessing.Queue) -> None:  # ty
 
 
 def read_loop(url: str, stop: float, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    """The lead, watching: status and docs over and over while annotators write."""
+    """The lead, watching: status, docs and a JSONL export over and over while they write."""
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from workbench.export.jsonl import export_jsonl
     from workbench.report import docs_data, status_data
 
     errors: list[str] = []
     rounds = 0
     store = open_store(url, SCHEME)
-    while time.monotonic() < stop:
-        try:
-            status_data(store)
-            docs_data(store)
-            rounds += 1
-        except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
+    with TemporaryDirectory() as folder:
+        while time.monotonic() < stop:
+            try:
+                status_data(store)
+                docs_data(store)
+                export_jsonl(store, out=Path(folder) / "all.jsonl", source="all", status="any")
+                rounds += 1
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
     store.close()
     results.put(("reader", {"rounds": rounds, "errors": errors}))
 
