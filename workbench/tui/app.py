@@ -103,13 +103,22 @@ class WorkbenchApp(App[None]):
 
     def _show_documents(self, annotator: AnnotatorInfo, document_id: int | None) -> None:
         self.annotator = annotator
+        if document_id is not None:
+            # Straight to the article: the list is built only if the annotator goes back to it.
+            self.open_document(document_id)
+            return
         documents = DocumentsScreen(self.store, annotator)
         if isinstance(self.screen, AnnotatorScreen):
             self.switch_screen(documents)
         else:
             self.push_screen(documents)
-        if document_id is not None:
-            self.open_document(document_id)
+
+    def back_to_list(self) -> None:
+        """Close the current screen and show the document list (building it if needed)."""
+        if any(isinstance(screen, DocumentsScreen) for screen in self.screen_stack):
+            self.pop_screen()
+        elif self.annotator is not None:
+            self.switch_screen(DocumentsScreen(self.store, self.annotator))
 
     def on_documents_screen_open_requested(self, message: DocumentsScreen.OpenRequested) -> None:
         self.open_document(message.document_id)

@@ -524,7 +524,11 @@ class AnnotateScreen(Screen[None]):
             open_document(document_id)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        back_to_list = getattr(self.app, "back_to_list", None)
+        if callable(back_to_list):
+            back_to_list()
+        else:
+            self.app.pop_screen()
 
     # -- time ---------------------------------------------------------------------------------
 
