@@ -11,7 +11,12 @@ import numpy.typing as npt
 
 from workbench import models
 from workbench.errors import NotFoundError, WorkbenchError
-from workbench.store.bulk import BulkAnnotations, annotator_ids, document_ids, load_annotations
+from workbench.store.bulk import (
+    BulkAnnotations,
+    annotator_ids,
+    load_annotations,
+    selected_documents,
+)
 
 if TYPE_CHECKING:
     from workbench.scheme import Scheme
@@ -124,20 +129,7 @@ def resolve(
                 f"unknown annotator{'s' * (len(missing) > 1)} "
                 f"{', '.join(repr(name) for name in missing)}; known annotators: {known}"
             )
-    selected: frozenset[int] | None = None
-    if docs is not None:
-        wanted_docs = [name.strip() for name in docs if name.strip()]
-        if not wanted_docs:
-            raise WorkbenchError("the list of documents to compare is empty")
-        found_docs = document_ids(store.db, wanted_docs)
-        missing_docs = [name for name in wanted_docs if name not in found_docs]
-        if missing_docs:
-            raise NotFoundError(
-                f"unknown document{'s' * (len(missing_docs) > 1)} "
-                f"{', '.join(repr(name) for name in missing_docs[:5])}"
-                f"{' and more' if len(missing_docs) > 5 else ''}; `workbench docs` lists them"
-            )
-        selected = frozenset(found_docs.values())
+    selected = selected_documents(store.db, docs)
     return Selection(
         annotators=dict(sorted(found.items())),
         statuses=statuses,

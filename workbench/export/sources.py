@@ -19,8 +19,8 @@ from workbench.store.bulk import (
     SpanRow,
     annotator_ids,
     counted_document_hashes,
-    document_ids,
     iter_export_pages,
+    selected_documents,
     span_topics,
 )
 
@@ -119,20 +119,7 @@ def resolve_source(
 
 
 def _resolve_docs(store: Store, docs: Sequence[str] | None) -> frozenset[int] | None:
-    if docs is None:
-        return None
-    wanted = [name.strip() for name in docs if name.strip()]
-    if not wanted:
-        raise WorkbenchError("--docs: the list of documents is empty")
-    found = document_ids(store.db, wanted)
-    missing = [name for name in wanted if name not in found]
-    if missing:
-        raise NotFoundError(
-            f"--docs: unknown document{'s' * (len(missing) > 1)} "
-            f"{', '.join(repr(name) for name in missing[:5])}"
-            f"{' and more' if len(missing) > 5 else ''}; `workbench docs` lists them"
-        )
-    return frozenset(found.values())
+    return selected_documents(store.db, docs)
 
 
 def document_hashes(store: Store, selection: Selection) -> list[str]:

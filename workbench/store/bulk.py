@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from workbench import models
+from workbench.errors import NotFoundError, WorkbenchError
 from workbench.store.engine import Database
 
 NAME_BATCH = 500
@@ -81,6 +82,25 @@ def document_ids(db: Database, names: Iterable[str]) -> dict[str, int]:
     return _ids_by_name(
         db, col(models.Document.name), col(models.Document.id), list(dict.fromkeys(names))
     )
+
+
+def selected_documents(db: Database, names: Sequence[str] | None) -> frozenset[int] | None:
+    """The ids of the documents ``--docs`` names (None: all documents); every unknown name is
+    a :class:`NotFoundError` that lists them."""
+    if names is None:
+        return None
+    wanted = [name.strip() for name in names if name.strip()]
+    if not wanted:
+        raise WorkbenchError("--docs: the list of documents is empty")
+    found = document_ids(db, wanted)
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise NotFoundError(
+            f"--docs: unknown document{'s' * (len(missing) > 1)} "
+            f"{', '.join(repr(name) for name in missing[:5])}"
+            f"{' and more' if len(missing) > 5 else ''}; `workbench docs` lists them"
+        )
+    return frozenset(found.values())
 
 
 def _ids_by_name(
