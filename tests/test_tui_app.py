@@ -243,3 +243,26 @@ def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WorkbenchError, match="unknown table 'keys'"):
         load_config(path)
     assert load_config(tmp_path / "missing.toml").keymap == {}
+
+
+class FrameRecorder(WorkbenchApp):
+    """The app, recording what each frame of the annotation screen shows."""
+
+    frames: list[str]
+
+    def _display(self, screen: object, renderable: object) -> None:  # type: ignore[override]
+        super()._display(screen, renderable)  # type: ignore[arg-type]
+        if renderable is not None and isinstance(screen, AnnotateScreen):
+            segments = renderable.render_segments(self.console)  # type: ignore[attr-defined]
+            self.frames.append(segments)
+
+
+async def test_an_article_opened_by_name_shows_in_its_first_frame(small_store: Store) -> None:
+    # The document is read before the screen is built and wrapped as soon as the view has a
+    # size: no frame of an empty canvas, no extra frame of waiting.
+    app = FrameRecorder(small_store, annotator="alice", document="summit")
+    app.frames = []
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.frames), "a frame")
+        assert "Moscow" in app.frames[0]  # "Xi", under the cursor, is styled apart
+        await opened(pilot)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from functools import partial
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -16,12 +17,15 @@ from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
 from workbench.models import GOLD
-from workbench.store import AnnotatorInfo, Store
+from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, Store
 from workbench.tui.config import TuiConfig
-from workbench.tui.screens.annotate import AnnotateScreen
+from workbench.tui.screens.annotate import AnnotateScreen, read_document
 from workbench.tui.screens.annotator import AnnotatorScreen
-from workbench.tui.screens.documents import DocumentsScreen
 from workbench.tui.screens.help import HelpScreen
+
+if TYPE_CHECKING:
+    # The list is imported when first shown: `annotate --doc` starts without it.
+    from workbench.tui.screens.documents import DocumentsScreen
 
 
 class DocumentCommands(Provider):
@@ -49,7 +53,7 @@ class WorkbenchApp(App[None]):
     """Keyboard-first annotation of claim spans, stance and topics; every change saved at once."""
 
     TITLE = "Workbench"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {DocumentCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", id="app.help"),
@@ -96,17 +100,28 @@ class WorkbenchApp(App[None]):
         annotator = self.store.annotator(name, self._role or "annotator")
         if self._role and annotator.role != self._role:
             annotator = self.store.set_role(annotator.name, self._role)
-        document_id = (
-            self.store.document_by_name(self._document_name) if self._document_name else None
-        )
-        self.call_from_thread(self._show_documents, annotator, document_id)
+        if self._document_name:
+            # Straight to the article, read here so that its first frame shows the text; the
+            # list is built only if the annotator goes back to it.
+            document_id = self.store.document_by_name(self._document_name)
+            loaded = read_document(self.store, annotator, document_id)
+            self.call_from_thread(self._show_document, annotator, document_id, loaded)
+        else:
+            self.call_from_thread(self._show_documents, annotator)
 
-    def _show_documents(self, annotator: AnnotatorInfo, document_id: int | None) -> None:
+    def _show_document(
+        self,
+        annotator: AnnotatorInfo,
+        document_id: int,
+        loaded: tuple[DocumentData, AnnotationInfo],
+    ) -> None:
         self.annotator = annotator
-        if document_id is not None:
-            # Straight to the article: the list is built only if the annotator goes back to it.
-            self.open_document(document_id)
-            return
+        self.open_document(document_id, loaded)
+
+    def _show_documents(self, annotator: AnnotatorInfo) -> None:
+        self.annotator = annotator
+        from workbench.tui.screens.documents import DocumentsScreen
+
         documents = DocumentsScreen(self.store, annotator)
         if isinstance(self.screen, AnnotatorScreen):
             self.switch_screen(documents)
@@ -115,6 +130,8 @@ class WorkbenchApp(App[None]):
 
     def back_to_list(self) -> None:
         """Close the current screen and show the document list (building it if needed)."""
+        from workbench.tui.screens.documents import DocumentsScreen
+
         if any(isinstance(screen, DocumentsScreen) for screen in self.screen_stack):
             self.pop_screen()
         elif self.annotator is not None:
@@ -123,11 +140,14 @@ class WorkbenchApp(App[None]):
     def on_documents_screen_open_requested(self, message: DocumentsScreen.OpenRequested) -> None:
         self.open_document(message.document_id)
 
-    def open_document(self, document_id: int) -> None:
-        """Show a document for annotation (replacing one already open)."""
+    def open_document(
+        self, document_id: int, loaded: tuple[DocumentData, AnnotationInfo] | None = None
+    ) -> None:
+        """Show a document for annotation (replacing one already open); ``loaded``: its data,
+        if already read (see :func:`read_document`)."""
         if self.annotator is None:
             return
-        screen = AnnotateScreen(self.store, self.annotator, document_id)
+        screen = AnnotateScreen(self.store, self.annotator, document_id, loaded)
         if isinstance(self.screen, AnnotateScreen):
             self.switch_screen(screen)
         else:

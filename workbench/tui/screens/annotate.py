@@ -30,6 +30,14 @@ NARROW_BELOW = 100
 """Terminal width under which the side panel moves below the article."""
 
 
+def read_document(
+    store: Store, annotator: AnnotatorInfo, document_id: int
+) -> tuple[DocumentData, AnnotationInfo]:
+    """A document and the annotator's annotation of it (created if missing): what the
+    screen shows. It writes, so call it from a worker thread."""
+    return store.document(document_id), store.annotation(document_id, annotator.id)
+
+
 class AnnotateScreen(Screen[None]):
     """One document for one annotator. The scheme's claim-type hotkeys label the selection
     (or the token under the cursor) or relabel the span under the cursor; choosers set stance
@@ -77,8 +85,17 @@ class AnnotateScreen(Screen[None]):
         Binding("q", "back", "List", id="annotate.back"),
     ]
 
-    def __init__(self, store: Store, annotator: AnnotatorInfo, document_id: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        annotator: AnnotatorInfo,
+        document_id: int,
+        loaded: tuple[DocumentData, AnnotationInfo] | None = None,
+    ) -> None:
+        """``loaded``: the document and the annotation, when the caller has read them already
+        (the first frame then shows the article, with no round trip to a worker)."""
         super().__init__()
+        self._preloaded = loaded
         self.store = store
         self.annotator = annotator
         """Whose annotation this is: only their labels are shown or changed."""
@@ -107,14 +124,17 @@ class AnnotateScreen(Screen[None]):
         view = self.query_one(DocumentView)
         view.set_colors({label.name: label.color for label in self.store.scheme.claim_type})
         self.set_interval(TIME_FLUSH_S, self._flush_time)
-        self.load()
+        if self._preloaded is not None:
+            self._loaded(*self._preloaded)
+            self._preloaded = None
+        else:
+            self.load()
 
     @work(thread=True, exit_on_error=False)
     def load(self) -> None:
         """Read the document and this annotator's annotation (created if missing)."""
-        document = self.store.document(self.document_id)
-        annotation = self.store.annotation(self.document_id, self.annotator.id)
-        self.app.call_from_thread(self._loaded, document, annotation)
+        loaded = read_document(self.store, self.annotator, self.document_id)
+        self.app.call_from_thread(self._loaded, *loaded)
 
     def _loaded(self, document: DocumentData, annotation: AnnotationInfo) -> None:
         self.document = document
