@@ -38,11 +38,20 @@ def read_document(
     return store.document(document_id), store.annotation(document_id, annotator.id)
 
 
+class _Body(Horizontal):
+    """The article beside the side panel. Its children cover it, so it draws nothing of its
+    own (``BLANK``): each frame composites the widgets it overlaps, and this one is free."""
+
+    BLANK = True
+
+
 class AnnotateScreen(Screen[None]):
     """One document for one annotator. The scheme's claim-type hotkeys label the selection
     (or the token under the cursor) or relabel the span under the cursor; choosers set stance
     and topics; each change goes to the database at once, in order, off the UI thread."""
 
+    BLANK = True
+    """Its widgets cover it whole: no background of its own to draw in each frame."""
     HELP_INTRO = (
         "Move with the arrows, shift+arrows select, a claim-type key labels the selection or "
         "the token under the cursor (or relabels the span there). Every change is saved at once."
@@ -110,7 +119,7 @@ class AnnotateScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="annotate-body"):
+        with _Body(id="annotate-body"):
             yield DocumentView(id="document")
             yield SidePanel(self.store.scheme, id="side")
         yield Static("Loading…", id="status-line", markup=False)

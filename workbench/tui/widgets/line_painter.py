@@ -169,6 +169,21 @@ class LinePainter:
             return Strip([Segment(" " * width, base)], width)
         first, stop = fragments[0].token, fragments[-1].token + 1
         segments = self._gutter(layout, spans, line, first, stop)
+        # Cells of one look are drawn as one segment (styles are cached per look, so "the same
+        # style" is "the same object"): a line is a handful of segments rather than one per
+        # word and gap, which is less work for the compositor and the terminal.
+        run: list[str] = []
+        run_style: Style | None = None
+
+        def draw(shown: str, style: Style) -> None:
+            nonlocal run_style
+            if style is not run_style:
+                if run:
+                    segments.append(Segment("".join(run), run_style))
+                    run.clear()
+                run_style = style
+            run.append(shown)
+
         over = spans.overlapping(first, stop)
         selection, focus = state.selection, state.focus
         sel_start, sel_stop = selection if selection is not None else (0, 0)
@@ -191,7 +206,7 @@ class LinePainter:
                     focus=in_focus and focus is not None and focus.token_start <= previous,
                     selected=sel_start <= previous and token < sel_stop,
                 )
-                segments.append(Segment(" " * (fragment.x - cells), self.style(gap)))
+                draw(" " * (fragment.x - cells), self.style(gap))
                 cells = fragment.x
             look = Look(
                 label=inner.label if inner else None,
@@ -205,11 +220,13 @@ class LinePainter:
             drawn = fragment.width
             if not drawn and look.cursor:
                 shown, drawn = " ", 1  # a zero-width token (a line break) still shows the cursor
-            segments.append(Segment(shown, self.style(look)))
+            draw(shown, self.style(look))
             cells += drawn
             previous = token
         used = GUTTER_WIDTH + cells
         if used < width:
-            segments.append(Segment(" " * (width - used), base))
+            draw(" " * (width - used), base)
+        if run:
+            segments.append(Segment("".join(run), run_style))
         strip = Strip(segments, max(used, width))
         return strip.crop(0, width) if used > width else strip
