@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
@@ -41,6 +41,14 @@ def read_document(
 class _Body(Horizontal):
     """The article beside the side panel. Its children cover it, so it draws nothing of its
     own (``BLANK``): each frame composites the widgets it overlaps, and this one is free."""
+
+    BLANK = True
+
+
+class _Frame(Container):
+    """A box that draws nothing, around widgets that rarely change. Textual composites every
+    widget whose clipping box overlaps what changed; a widget in a box of its own is clipped
+    to that box, so a key that changes one line of the article skips it."""
 
     BLANK = True
 
@@ -118,12 +126,15 @@ class AnnotateScreen(Screen[None]):
         self._last_flush = time.monotonic()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        with _Frame(id="annotate-top"):
+            yield Header()
         with _Body(id="annotate-body"):
             yield DocumentView(id="document")
-            yield SidePanel(self.store.scheme, id="side")
-        yield Static("Loading…", id="status-line", markup=False)
-        yield Footer()
+            with _Frame(id="side-box"):
+                yield SidePanel(self.store.scheme, id="side")
+        with _Frame(id="annotate-bottom"):
+            yield Static("Loading…", id="status-line", markup=False)
+            yield Footer()
 
     def on_mount(self) -> None:
         for label in self.store.scheme.claim_type:
