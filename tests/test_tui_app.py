@@ -16,6 +16,7 @@ from workbench.tui.screens.annotate import AnnotateScreen
 from workbench.tui.screens.documents import DocumentsScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.widgets.document_view import DocumentView
+from workbench.tui.widgets.span_list import SpanList
 
 SIZE = (120, 36)
 
@@ -266,3 +267,75 @@ async def test_an_article_opened_by_name_shows_in_its_first_frame(small_store: S
         await until(pilot, lambda: bool(app.frames), "a frame")
         assert "Moscow" in app.frames[0]  # "Xi", under the cursor, is styled apart
         await opened(pilot)
+
+
+def with_spans(store: Store) -> list[str]:
+    """Three of alice's spans in "summit"; the texts they cover, in document order."""
+    text = SMALL_TEXTS["summit"]
+    annotation = store.annotation(store.document_by_name("summit"), store.annotator("alice").id)
+    covered = ["Xi Jinping", "Moscow", "Putin said"]
+    for words in reversed(covered):  # added out of order: the list is by position
+        start = text.index(words, text.index("Analysts") if words == "Putin said" else 0)
+        store.add_span(annotation.id, start, start + len(words), "FACT")
+    return covered
+
+
+async def test_span_list_keys_jump_to_a_span(small_store: Store) -> None:
+    covered = with_spans(small_store)
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        span_list = screen.query_one(SpanList)
+        assert [screen.document.text[s.start : s.end] for s in span_list.spans] == covered  # type: ignore[union-attr]
+        assert span_list.border_title == "3 spans"
+        await pilot.press("l")
+        assert span_list.has_focus
+        assert span_list.highlighted == 0  # the span under the cursor
+        await pilot.press("down", "enter")
+        view = screen.query_one(DocumentView)
+        assert view.has_focus
+        assert view.focused_span is not None and view.focused_span.id == span_list.spans[1].id
+        await pilot.press("l", "end", "enter")
+        assert view.focused_span is not None and view.focused_span.id == span_list.spans[2].id
+        await pilot.press("l", "escape")
+        assert view.has_focus and view.focused_span.id == span_list.spans[2].id
+
+
+async def test_span_list_follows_changes_and_the_cursor(small_store: Store) -> None:
+    with_spans(small_store)
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        span_list = screen.query_one(SpanList)
+        view = screen.query_one(DocumentView)
+        assert span_list.highlighted_span == view.focused_span  # the cursor is on "Xi Jinping"
+        await pilot.press("right", "right", "right", "shift+right", "2")  # "Vladimir Putin"
+        await until(pilot, lambda: len(span_list.spans) == 4, "the new span listed")
+        assert span_list.border_title == "4 spans"
+        assert span_list.highlighted_span is not None
+        assert span_list.highlighted_span.label == "STATISTIC"
+        await pilot.press("delete")
+        await until(pilot, lambda: len(span_list.spans) == 3, "the span unlisted")
+
+
+async def test_span_list_click_jumps(small_store: Store) -> None:
+    with_spans(small_store)
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        span_list = screen.query_one(SpanList)
+        region = span_list.content_region
+        await pilot.click(offset=(region.x + 2, region.y + 2))  # the third row
+        view = screen.query_one(DocumentView)
+        await until(pilot, lambda: view.focused_span == span_list.spans[2], "the jump")
+        assert view.has_focus
+
+
+async def test_span_list_key_at_a_narrow_width_says_where_spans_are(small_store: Store) -> None:
+    with_spans(small_store)
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        await pilot.press("l")
+        assert screen.query_one(DocumentView).has_focus
+        assert any("tab and shift+tab" in str(n.message) for n in app._notifications)

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, Static
 
 from workbench.errors import WorkbenchError
 from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, SpanInfo, Store
@@ -21,6 +21,7 @@ from workbench.tui.screens.choose import LabelChooser
 from workbench.tui.screens.note import NoteDialog
 from workbench.tui.widgets.document_view import DocumentView
 from workbench.tui.widgets.side_panel import SidePanel
+from workbench.tui.widgets.span_list import SpanList
 from workbench.tui.writer import OrderedWriter
 
 IDLE_AFTER_S = 60.0
@@ -99,6 +100,10 @@ class AnnotateScreen(Screen[None]):
         Binding("n", "neighbour(1)", "Next doc", show=False, id="annotate.next-document"),
         Binding("p", "neighbour(-1)", "Prev doc", show=False, id="annotate.previous-document"),
         Binding("o", "note", "Note", show=False, id="annotate.note"),
+        Binding("l", "span_list", "Span list", show=False, id="annotate.span-list"),
+        Binding(
+            "escape", "focus_article", "Back to the article", show=False, id="annotate.article"
+        ),
         Binding("q", "back", "List", id="annotate.back"),
     ]
 
@@ -161,9 +166,7 @@ class AnnotateScreen(Screen[None]):
         self.sub_title = f"{document.name} · {self.annotator.name}"
         view = self.query_one(DocumentView)
         view.set_document(document.text, document.tokens)
-        self._show(annotation, list_spans=False)
-        # The span list can be long: it fills in after the article is on screen.
-        self.call_after_refresh(self._list_spans)
+        self._show(annotation)
         view.focus()
         self._status(
             f"{document.name}: {len(document.tokens):,} tokens, {len(annotation.spans)} spans"
@@ -171,7 +174,7 @@ class AnnotateScreen(Screen[None]):
 
     # -- showing ------------------------------------------------------------------------------
 
-    def _show(self, annotation: AnnotationInfo, *, list_spans: bool = True) -> None:
+    def _show(self, annotation: AnnotationInfo) -> None:
         """Show the saved state: spans in the view, the side panel."""
         previous = self.annotation
         self.annotation = annotation
@@ -181,8 +184,7 @@ class AnnotateScreen(Screen[None]):
         if previous is None or _document_labels(previous) != _document_labels(annotation):
             self.query_one(SidePanel).show_document(annotation)
         self._show_focus()
-        if list_spans:
-            self._list_spans()
+        self._list_spans()
 
     def _list_spans(self) -> None:
         if self.document is not None and self.annotation is not None:
@@ -210,9 +212,23 @@ class AnnotateScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def action_span_list(self) -> None:
+        """Move the keys to the list of spans (up/down, enter jumps to one, escape returns)."""
+        span_list = self.query_one(SpanList)
+        if not span_list.display:
+            self.notify(
+                "The span list is hidden at this width: tab and shift+tab go through the spans."
+            )
+            return
+        span_list.focus()
+
+    def action_focus_article(self) -> None:
+        """Give the keys back to the article."""
+        self.query_one(DocumentView).focus()
+
+    def on_span_list_selected(self, event: SpanList.Selected) -> None:
         """Enter (or a click) in the span list jumps to that span."""
-        span = self._span(int(event.option.id or -1))
+        span = self._span(event.span_id)
         if span is not None:
             view = self.query_one(DocumentView)
             view.move_cursor_to(span.token_start)

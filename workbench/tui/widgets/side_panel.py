@@ -8,28 +8,15 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.timer import Timer
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from workbench.scheme import Scheme
 from workbench.store import AnnotationInfo, SpanInfo
+from workbench.tui.widgets.span_list import SpanList, excerpt
 
-EXCERPT = 60
-LIST_EXCERPT = 26
-"""Characters of span text in the list: with the label it fits the panel on one line."""
-REBUILD_AFTER_S = 0.25
-"""A burst of added or removed spans rebuilds the list once, after the keys stop."""
+EXCERPT = 34
+"""Characters of span text in the span block."""
 _UNSET = object()
-
-
-def excerpt(text: str, span: SpanInfo, width: int = EXCERPT) -> str:
-    """The span's text on one line, shortened in the middle if long."""
-    covered = " ".join(text[span.start : span.end].split())
-    if len(covered) <= width:
-        return covered
-    half = (width - 1) // 2
-    return f"{covered[:half]}…{covered[-half:]}"
 
 
 class SidePanel(Vertical):
@@ -50,15 +37,12 @@ class SidePanel(Vertical):
         self.scheme = scheme
         """Where the labels, keys, colours and guidelines come from."""
         self._focus_shown: object = _UNSET
-        self._listed: tuple[SpanInfo, ...] = ()
-        self._pending: tuple[tuple[SpanInfo, ...], str, int | None] | None = None
-        self._rebuild_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="side-document", markup=False)
         yield Static(id="side-focus", markup=False)
         yield Static(self.legend(), id="side-legend", markup=False)
-        yield OptionList(id="side-spans")
+        yield SpanList(self.scheme, id="side-spans")
 
     def on_click(self, event: events.Click) -> None:
         # Line 1 of the document and span blocks is the stance, line 2 the topics.
@@ -99,6 +83,8 @@ class SidePanel(Vertical):
         if span == self._focus_shown:
             return  # most cursor moves stay inside or outside the same span
         self._focus_shown = span
+        if span is not None:
+            self.query_one(SpanList).highlight_span(span.id)  # the list follows the cursor
         # The block has a fixed height, so no layout pass: a cursor move stays one frame.
         focus = self.query_one("#side-focus", Static)
         if span is None:
@@ -108,7 +94,7 @@ class SidePanel(Vertical):
         text = Text("Span ", style="bold")
         text.append(span.label, style=f"bold {label.color if label else ''}")
         text.append(f"  {span.start}-{span.end}\n", style="dim")
-        text.append(f"“{excerpt(document_text, span, 34)}”\n")
+        text.append(f"“{excerpt(document_text, span, EXCERPT)}”\n")
         text.append("stance ", style="dim")
         text.append_text(self._label("stance", span.stance))
         text.append("\ntopics ", style="dim")
@@ -118,44 +104,11 @@ class SidePanel(Vertical):
     def show_spans(
         self, spans: tuple[SpanInfo, ...], document_text: str, focus: int | None
     ) -> None:
-        """The list of spans, in document order. A relabel changes its line in place; added
-        or removed spans rebuild the list once the keys pause (a rebuild of a thousand lines
-        takes a tenth of a second, too long for every key press)."""
-        if [s.id for s in spans] == [s.id for s in self._listed]:
-            options = self.query_one("#side-spans", OptionList)
-            for old, new in zip(self._listed, spans, strict=True):
-                if old != new:
-                    options.replace_option_prompt(str(new.id), self._line(new, document_text))
-            self._listed = spans
-            return
-        first = self._pending is None and not self._listed
-        self._pending = (spans, document_text, focus)
-        if first:
-            self._rebuild()
-        else:
-            if self._rebuild_timer is not None:
-                self._rebuild_timer.stop()  # one rebuild per burst of keys, after the last
-            self._rebuild_timer = self.set_timer(REBUILD_AFTER_S, self._rebuild)
-
-    def _rebuild(self) -> None:
-        if self._pending is None:
-            return
-        spans, document_text, focus = self._pending
-        self._pending = None
-        options = self.query_one("#side-spans", OptionList)
-        options.set_options(Option(self._line(s, document_text), id=str(s.id)) for s in spans)
-        self._listed = spans
+        """The list of spans, in document order, ``focus`` highlighted if given."""
+        span_list = self.query_one(SpanList)
+        span_list.set_spans(spans, document_text)
         if focus is not None:
-            index = next((i for i, s in enumerate(spans) if s.id == focus), None)
-            if index is not None:
-                options.highlighted = index
-
-    def _line(self, span: SpanInfo, document_text: str) -> Text:
-        label = self.scheme.get("claim_type", span.label)
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f"{span.label[:4]:<4} ", style=f"bold {label.color if label else ''}")
-        line.append(excerpt(document_text, span, LIST_EXCERPT))
-        return line
+            span_list.highlight_span(focus)
 
     def _label(self, kind: str, name: str | None) -> Text:
         if name is None:

@@ -1,0 +1,219 @@
+"""The list of a document's spans: one line each, drawn with the line API, so a change costs the
+same with ten spans or ten thousand."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from workbench.scheme import Scheme
+from workbench.store.records import SpanInfo
+
+LIST_EXCERPT = 26
+"""Characters of span text on a line: with the label it fits the side panel."""
+TAG_WIDTH = 5
+"""The label's first four letters and a space."""
+
+
+def excerpt(text: str, span: SpanInfo, width: int) -> str:
+    """The span's text on one line, shortened in the middle if long."""
+    covered = " ".join(text[span.start : span.end].split())
+    if len(covered) <= width:
+        return covered
+    half = (width - 1) // 2
+    return f"{covered[:half]}…{covered[-half:]}"
+
+
+class SpanList(ScrollView, can_focus=True):
+    """Spans in document order, a highlighted row moved with the arrows; Enter or a click
+    reports the span (:class:`SpanList.Selected`). Only the rows on screen are drawn, and a
+    row's text is made once per span, so replacing the spans after each key costs nothing
+    more than the rows that changed."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"span-list--highlight"}
+    DEFAULT_CSS = """
+    SpanList {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        & > .span-list--highlight { background: $block-cursor-blurred-background; }
+        &:focus > .span-list--highlight {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", "Previous span", show=False, id="span-list.up"),
+        Binding("down", "move(1)", "Next span", show=False, id="span-list.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="span-list.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="span-list.page-down"),
+        Binding("home", "first", "First span", show=False, id="span-list.first"),
+        Binding("end", "last", "Last span", show=False, id="span-list.last"),
+        Binding("enter", "select", "Go to span", id="span-list.select"),
+    ]
+
+    class Selected(Message):
+        """Enter or a click on a row: go to this span."""
+
+        def __init__(self, span_list: SpanList, span_id: int) -> None:
+            super().__init__()
+            self.span_list = span_list
+            """The list that posted it."""
+            self.span_id = span_id
+            """The chosen span's id."""
+
+        @property
+        def control(self) -> SpanList:
+            """The list that posted it."""
+            return self.span_list
+
+    def __init__(self, scheme: Scheme, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.scheme = scheme
+        self._spans: tuple[SpanInfo, ...] = ()
+        self._text = ""
+        self._highlighted: int | None = None
+        self._rows: LRUCache[SpanInfo, list[Segment]] = LRUCache(4096)
+        self._styles: dict[str, Style] = {}
+
+    @property
+    def spans(self) -> tuple[SpanInfo, ...]:
+        """The spans shown, in order."""
+        return self._spans
+
+    @property
+    def highlighted(self) -> int | None:
+        """The index of the highlighted row, or None."""
+        return self._highlighted
+
+    @property
+    def highlighted_span(self) -> SpanInfo | None:
+        """The span on the highlighted row, or None."""
+        index = self._highlighted
+        return self._spans[index] if index is not None else None
+
+    def set_spans(self, spans: tuple[SpanInfo, ...], text: str) -> None:
+        """Show these spans (of a document with this text); the highlight stays on its span if
+        that is still there, else on the row it was on."""
+        if text != self._text:
+            self._rows.clear()
+            self._text = text
+        current = self.highlighted_span
+        self._spans = spans
+        self.virtual_size = Size(self.scrollable_content_region.width, len(spans))
+        self.border_title = f"{len(spans)} span{'s' * (len(spans) != 1)}"
+        if current is not None and not self._move_to_id(current.id):
+            # The span went: the highlight stays on its row (the next span), if any.
+            self._highlighted = min(self._highlighted or 0, len(spans) - 1) if spans else None
+        self.refresh()
+
+    def highlight_span(self, span_id: int | None) -> None:
+        """Highlight the row of this span (scrolling it into view), or none."""
+        if span_id is None or not self._move_to_id(span_id):
+            self._set_highlight(None)
+
+    def _move_to_id(self, span_id: int) -> bool:
+        index = next((i for i, span in enumerate(self._spans) if span.id == span_id), None)
+        if index is None:
+            return False
+        self._set_highlight(index)
+        return True
+
+    def _set_highlight(self, index: int | None) -> None:
+        old, self._highlighted = self._highlighted, index
+        if old == index:
+            return
+        top = self.scroll_offset.y
+        for row in (old, index):
+            if row is not None and top <= row < top + self.scrollable_content_region.height:
+                self.refresh_line(row - top)
+        if index is not None:
+            width = max(self.scrollable_content_region.width, 1)
+            self.scroll_to_region(Region(0, index, width, 1), animate=False, immediate=True)
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _row(self, span: SpanInfo) -> list[Segment]:
+        segments = self._rows.get(span)
+        if segments is None:
+            style = self._styles.get(span.label)
+            if style is None:
+                label = self.scheme.get("claim_type", span.label)
+                color = label.color if label is not None else ""
+                style = self._styles[span.label] = Style.parse(f"bold {color}".strip())
+            segments = [
+                Segment(f"{span.label[:4]:<4} ", style),
+                Segment(excerpt(self._text, span, LIST_EXCERPT)),
+            ]
+            self._rows.set(span, segments)
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._spans):
+            return Strip.blank(width, base)
+        if index == self._highlighted:
+            base = base + self.get_component_rich_style("span-list--highlight")
+        strip = Strip(self._row(self._spans[index])).apply_style(base)
+        return strip.extend_cell_length(width, base).crop(0, width)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._rows.clear()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._spans))
+
+    # -- keys and mouse ----------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        """Move the highlight by ``step`` rows (from the first or last when there is none)."""
+        if not self._spans:
+            return
+        if self._highlighted is None:
+            self._set_highlight(0 if step > 0 else len(self._spans) - 1)
+        else:
+            self._set_highlight(min(max(self._highlighted + step, 0), len(self._spans) - 1))
+
+    def action_page(self, direction: int) -> None:
+        """Move the highlight by a screenful."""
+        self.action_move(direction * max(self.scrollable_content_region.height - 1, 1))
+
+    def action_first(self) -> None:
+        if self._spans:
+            self._set_highlight(0)
+
+    def action_last(self) -> None:
+        if self._spans:
+            self._set_highlight(len(self._spans) - 1)
+
+    def action_select(self) -> None:
+        """Report the highlighted span."""
+        span = self.highlighted_span
+        if span is not None:
+            self.post_message(self.Selected(self, span.id))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self.scroll_offset.y + offset.y
+        if 0 <= index < len(self._spans):
+            self._set_highlight(index)
+            self.post_message(self.Selected(self, self._spans[index].id))
