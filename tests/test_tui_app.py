@@ -339,3 +339,22 @@ async def test_span_list_key_at_a_narrow_width_says_where_spans_are(small_store:
         await pilot.press("l")
         assert screen.query_one(DocumentView).has_focus
         assert any("tab and shift+tab" in str(n.message) for n in app._notifications)
+
+
+async def test_keys_typed_ahead_follow_the_focus(small_store: Store) -> None:
+    # Three keys in one read from the terminal: the list must have the keys before "up" is
+    # handled, and the article again right after "enter".
+    from textual import events
+
+    with_spans(small_store)
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        view, span_list = screen.query_one(DocumentView), screen.query_one(SpanList)
+        for key in ("l", "end", "enter", "left"):
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app.post_message(event)
+        last = span_list.spans[2]
+        await until(pilot, lambda: view.cursor == last.token_start - 1, "the jump, then left")
+        assert view.has_focus

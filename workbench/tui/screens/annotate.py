@@ -101,6 +101,7 @@ class AnnotateScreen(Screen[None]):
         Binding("p", "neighbour(-1)", "Prev doc", show=False, id="annotate.previous-document"),
         Binding("o", "note", "Note", show=False, id="annotate.note"),
         Binding("l", "span_list", "Span list", show=False, id="annotate.span-list"),
+        Binding("enter", "jump_to_listed", "Go to span", id="annotate.span-list-jump"),
         Binding(
             "escape", "focus_article", "Back to the article", show=False, id="annotate.article"
         ),
@@ -167,7 +168,7 @@ class AnnotateScreen(Screen[None]):
         view = self.query_one(DocumentView)
         view.set_document(document.text, document.tokens)
         self._show(annotation)
-        view.focus()
+        self.set_focus(view)
         self._status(
             f"{document.name}: {len(document.tokens):,} tokens, {len(annotation.spans)} spans"
         )
@@ -220,19 +221,35 @@ class AnnotateScreen(Screen[None]):
                 "The span list is hidden at this width: tab and shift+tab go through the spans."
             )
             return
-        span_list.focus()
+        self.set_focus(span_list)  # at once (Widget.focus waits a turn): typed-ahead keys follow
 
     def action_focus_article(self) -> None:
         """Give the keys back to the article."""
-        self.query_one(DocumentView).focus()
+        self.set_focus(self.query_one(DocumentView))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Enter belongs to the span list, and is a screen key (not a message from the list)
+        # so that the jump and the focus change happen before the next key is read.
+        if action == "jump_to_listed":
+            return isinstance(self.focused, SpanList)
+        return True
+
+    def action_jump_to_listed(self) -> None:
+        """Jump to the span highlighted in the list; the keys go back to the article."""
+        span = self.query_one(SpanList).highlighted_span
+        if span is not None:
+            self._jump_to(span.id)
 
     def on_span_list_selected(self, event: SpanList.Selected) -> None:
-        """Enter (or a click) in the span list jumps to that span."""
-        span = self._span(event.span_id)
+        """A click in the span list jumps to that span."""
+        self._jump_to(event.span_id)
+
+    def _jump_to(self, span_id: int) -> None:
+        span = self._span(span_id)
         if span is not None:
             view = self.query_one(DocumentView)
             view.move_cursor_to(span.token_start)
-            view.focus()
+            self.set_focus(view)
 
     def on_side_panel_choose_requested(self, message: SidePanel.ChooseRequested) -> None:
         actions = {

@@ -34,8 +34,9 @@ def excerpt(text: str, span: SpanInfo, width: int) -> str:
 
 
 class SpanList(ScrollView, can_focus=True):
-    """Spans in document order, a highlighted row moved with the arrows; Enter or a click
-    reports the span (:class:`SpanList.Selected`). Only the rows on screen are drawn, and a
+    """Spans in document order, a highlighted row moved with the arrows (the owner acts on
+    ``highlighted_span``, e.g. with its own enter key); a click reports the span
+    (:class:`SpanList.Selected`). Only the rows on screen are drawn, and a
     row's text is made once per span, so replacing the spans after each key costs nothing
     more than the rows that changed."""
 
@@ -61,11 +62,10 @@ class SpanList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="span-list.page-down"),
         Binding("home", "first", "First span", show=False, id="span-list.first"),
         Binding("end", "last", "Last span", show=False, id="span-list.last"),
-        Binding("enter", "select", "Go to span", id="span-list.select"),
     ]
 
     class Selected(Message):
-        """Enter or a click on a row: go to this span."""
+        """A click on a row: go to this span."""
 
         def __init__(self, span_list: SpanList, span_id: int) -> None:
             super().__init__()
@@ -202,12 +202,6 @@ class SpanList(ScrollView, can_focus=True):
     def action_last(self) -> None:
         if self._spans:
             self._set_highlight(len(self._spans) - 1)
-
-    def action_select(self) -> None:
-        """Report the highlighted span."""
-        span = self.highlighted_span
-        if span is not None:
-            self.post_message(self.Selected(self, span.id))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
