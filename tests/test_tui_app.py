@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_TEXTS
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from workbench.store import AnnotationInfo, Store, open_store
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.config import TuiConfig, load_config
 from workbench.tui.screens.annotate import AnnotateScreen
+from workbench.tui.screens.choose import LabelChooser
 from workbench.tui.screens.documents import DocumentsScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.widgets.document_view import DocumentView
@@ -358,3 +360,57 @@ async def test_keys_typed_ahead_follow_the_focus(small_store: Store) -> None:
         last = span_list.spans[2]
         await until(pilot, lambda: view.cursor == last.token_start - 1, "the jump, then left")
         assert view.has_focus
+
+
+def type_ahead(app: WorkbenchApp, *keys: str) -> None:
+    """Keys as one burst from the terminal (a fast typist, a slow link): all posted at once,
+    none waiting for what the one before it does."""
+    from textual import events
+
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+async def test_a_burst_of_keys_applies_in_order_across_saves_choosers_and_documents(
+    small_store: Store,
+) -> None:
+    # Typed before the article is even up: each key waits for what the one before it needs
+    # (the span back from the database, the chooser, the next document) and none is lost.
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        type_ahead(app, "shift+right", "1", "s", "c", "t", "e", "u", "enter", "S", "m", "d")
+        type_ahead(app, "shift+right", "2", "u", "U", "x", "right", "3")
+
+        def finished() -> bool:
+            screen = app.screen
+            return isinstance(screen, AnnotateScreen) and not screen.busy and not app._held_keys
+
+        await until(pilot, finished, "every key")
+        assert isinstance(app.screen, AnnotateScreen) and app.screen.document is not None
+        assert app.screen.document.name == "sanctions"
+    summit, energy = saved(small_store), saved(small_store, "energy")
+    assert covered(small_store, summit) == [("Xi Jinping", "FACT")]
+    assert summit.spans[0].stance == "CRITICAL"
+    assert summit.spans[0].topics == ("ECONOMY", "UKRAINE")
+    assert (summit.stance, summit.status) == ("MIXED", "done")
+    assert covered(small_store, energy) == [("Russia will", "STATISTIC")]
+    assert energy.status == "skipped"
+    assert covered(small_store, saved(small_store, "sanctions")) == [("sanctions", "QUOTE")]
+
+
+async def test_chooser_by_arrows_and_by_click(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("S", "down", "down", "enter")  # the second stance
+        await until(pilot, lambda: saved(small_store).stance is not None, "doc stance")
+        stance = saved(small_store).stance
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.screen, LabelChooser), "the chooser")
+        options = app.screen.query_one(OptionList)
+        await pilot.click(OptionList, offset=(4, 1))  # under the border: the first stance
+        first = small_store.scheme.stance[0].name
+        await until(pilot, lambda: saved(small_store).stance == first, "clicked stance")
+        assert stance != first and options.can_focus is False

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
@@ -78,6 +78,9 @@ class WorkbenchApp(App[None]):
         self._role = role
         self._document_name = document
         self._config = config or TuiConfig()
+        self._held_keys: list[tuple[str, str | None]] = []
+        self._opening = document is not None
+        """The document named on the command line is being read: keys wait for it."""
 
     def on_mount(self) -> None:
         self.set_keymap(self._config.keymap)
@@ -117,6 +120,50 @@ class WorkbenchApp(App[None]):
     ) -> None:
         self.annotator = annotator
         self.open_document(document_id, loaded)
+        self._opening = False  # the screen is on the stack: it holds keys while it loads
+
+    # -- keys typed ahead ---------------------------------------------------------------------
+
+    def _busy(self) -> bool:
+        return (
+            self._opening
+            or not self.screen.is_mounted  # e.g. a chooser a held key opened, still being built
+            or any(isinstance(s, AnnotateScreen) and s.busy for s in self.screen_stack)
+        )
+
+    def on_key(self, event: events.Key) -> None:
+        """Hold keys while the annotation screen waits for a save, a load or the next
+        document, and apply them in order once it has it. Keys come in bursts over a slow
+        link or from a fast typist: "1 s c" must label a span and then give *that* span its
+        stance, which needs the span back from the database first. Priority keys (quit)
+        are never held; keys a focused input consumes (typing a note) never get here."""
+        if not self._busy() and not self._held_keys:
+            return  # the usual case: Textual's own binding lookup runs next
+        self._held_keys.append((event.key, event.character))
+        event.prevent_default()
+        event.stop()
+        self.release_keys()
+
+    def release_keys(self) -> None:
+        """Apply held keys once nothing is busy (the screens call this when they settle)."""
+        if not self._held_keys:
+            return
+        if not self._busy():
+            self.call_later(self._apply_held_keys)
+        elif not self.screen.is_mounted:
+            self.set_timer(0.005, self.release_keys)  # nothing else says when it is built
+
+    async def _apply_held_keys(self) -> None:
+        # In the app's own queue, one key after another, each looked up in the bindings of
+        # whatever is on top *now* (a chooser a held key opened, the next document): a key
+        # still on its way from a widget reaches on_key only after this, so none overtakes.
+        while self._held_keys and not self._busy():
+            key, character = self._held_keys.pop(0)
+            if not await self._check_bindings(key):
+                replay = events.Key(key, character)  # e.g. text for a note: the normal path
+                replay.set_sender(self)
+                self.post_message(replay)
+        self.release_keys()  # what is left waits for a save (the screen calls) or a mount
 
     def _show_documents(self, annotator: AnnotatorInfo) -> None:
         self.annotator = annotator
@@ -190,6 +237,9 @@ class WorkbenchApp(App[None]):
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error
+        if self._opening:  # the document could not be read: nothing to hold keys for
+            self._opening = False
+            self.release_keys()
         message = (
             str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
         )

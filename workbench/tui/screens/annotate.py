@@ -127,6 +127,10 @@ class AnnotateScreen(Screen[None]):
         self.annotation: AnnotationInfo | None = None
         """The annotation as last saved (what the screen shows)."""
         self.writer = OrderedWriter()
+        self._unacknowledged = 0
+        """Changes handed to the writer whose Saved (or SaveFailed) has not been handled."""
+        self._leaving = False
+        """Another document is being chosen (done, skip, next, previous)."""
         self._last_input = time.monotonic()
         self._unsaved_seconds = 0.0
         self._last_flush = time.monotonic()
@@ -172,6 +176,7 @@ class AnnotateScreen(Screen[None]):
         self._status(
             f"{document.name}: {len(document.tokens):,} tokens, {len(annotation.spans)} spans"
         )
+        self._settled()
 
     # -- showing ------------------------------------------------------------------------------
 
@@ -285,6 +290,7 @@ class AnnotateScreen(Screen[None]):
         if self.annotation is None:
             return
         annotation_id = self.annotation.id
+        self._unacknowledged += 1
 
         def job() -> tuple[AnnotationInfo | SpanInfo, str]:
             result = change(annotation_id)
@@ -300,8 +306,20 @@ class AnnotateScreen(Screen[None]):
             lambda saved: self.post_message(
                 self.Saved(*saved, removes=removes, clears_selection=clears_selection)
             ),
-            lambda error: self.post_message(self.SaveFailed(error)),
+            lambda error: self.post_message(self.SaveFailed(error, acknowledges=True)),
         )
+
+    @property
+    def busy(self) -> bool:
+        """Loading, saving or leaving: what the next key does depends on a result still to
+        come, so the app holds keys until it is shown (see ``WorkbenchApp.on_key``)."""
+        return self.annotation is None or self._unacknowledged > 0 or self._leaving
+
+    def _settled(self) -> None:
+        """Let keys held while this screen was busy go on, once it is not."""
+        release = getattr(self.app, "release_keys", None)
+        if not self.busy and callable(release):
+            release()
 
     class Saved(Message):
         """A change reached the database: the annotation as saved, or the one span it touched."""
@@ -323,11 +341,20 @@ class AnnotateScreen(Screen[None]):
     class SaveFailed(Message):
         """A change did not reach the database."""
 
-        def __init__(self, error: BaseException) -> None:
+        def __init__(self, error: BaseException, *, acknowledges: bool = False) -> None:
             super().__init__()
             self.error = error
+            self.acknowledges = acknowledges
+            """It answers a change made with ``save`` (not the time kept in the background)."""
 
     def on_annotate_screen_saved(self, message: Saved) -> None:
+        self._unacknowledged -= 1
+        try:
+            self._apply_saved(message)
+        finally:
+            self._settled()
+
+    def _apply_saved(self, message: Saved) -> None:
         saved = message.saved
         if isinstance(saved, SpanInfo):
             if self.annotation is None:
@@ -340,6 +367,9 @@ class AnnotateScreen(Screen[None]):
         self._status(f"saved: {message.description}")
 
     def on_annotate_screen_save_failed(self, message: SaveFailed) -> None:
+        if message.acknowledges:
+            self._unacknowledged -= 1
+            self.call_later(self._settled)
         error = message.error
         message_text = str(error) if isinstance(error, WorkbenchError) else repr(error)
         self._status(f"not saved: {message_text}", error=True)
@@ -564,10 +594,17 @@ class AnnotateScreen(Screen[None]):
 
     def _finish(self, status: str) -> None:
         self.save(f"marked {status}", lambda a: self.store.set_status(a, status))
+        self._leaving = True
         self.open_next(unfinished=True)
 
     def action_neighbour(self, step: int) -> None:
+        self._leaving = True
         self.open_next(step=step)
+
+    def _stay(self) -> None:
+        """No other document to go to: keys go on here."""
+        self._leaving = False
+        self._settled()
 
     @work(thread=True, exit_on_error=False)
     def open_next(self, *, unfinished: bool = False, step: int = 1) -> None:
@@ -581,12 +618,14 @@ class AnnotateScreen(Screen[None]):
             target = next((r.id for r in later if r.status in ("todo", "in_progress")), None)
             if target is None:
                 self.app.call_from_thread(self.notify, "Every document is done or skipped.")
+                self.app.call_from_thread(self._stay)
                 self.app.call_from_thread(self.action_back)
                 return
         else:
             index = here + step
             if not 0 <= index < len(ids):
                 self.app.call_from_thread(self._status, "no more documents that way")
+                self.app.call_from_thread(self._stay)
                 return
             target = ids[index]
         self.app.call_from_thread(self._open, target)
@@ -625,6 +664,9 @@ class AnnotateScreen(Screen[None]):
     def on_unmount(self) -> None:
         self._flush_time()
         self.writer.close()
+        release = getattr(self.app, "release_keys", None)
+        if callable(release):
+            self.app.call_later(release)  # once this screen has left the stack
 
 
 def _document_labels(annotation: AnnotationInfo) -> tuple[object, ...]:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -31,6 +30,9 @@ class LabelChooser(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="chooser.close"),
         Binding("backspace,delete", "clear", "Clear", id="chooser.clear"),
+        Binding("up", "move(-1)", "Up", show=False, id="chooser.up"),
+        Binding("down", "move(1)", "Down", show=False, id="chooser.down"),
+        Binding("enter", "enter", "Pick / close", id="chooser.enter"),
     ]
 
     def __init__(
@@ -53,7 +55,9 @@ class LabelChooser(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="chooser-box"):
             yield Static(self._title, id="chooser-title")
-            yield OptionList(*self._options(), id="chooser-options")
+            options = OptionList(*self._options(), id="chooser-options")
+            options.can_focus = False  # keys are this screen's bindings (see on_mount)
+            yield options
             hint = "key or click toggles · enter closes" if self._multi else "key or click picks"
             yield Static(f"{hint} · backspace clears · escape cancels", id="chooser-hint")
 
@@ -74,16 +78,32 @@ class LabelChooser(ModalScreen[str | None]):
             options.append(Option(line, id=label.name))
         return options
 
-    def on_key(self, event: events.Key) -> None:
+    def on_mount(self) -> None:
+        # Every key is a binding of this screen (the list never has the focus): a key typed
+        # ahead may have been delivered to the screen below, and reaches this one only
+        # through the app's lookup of the bindings of what is on top.
         for label in self._labels:
-            if event.character == label.key:
-                event.stop()
-                event.prevent_default()
-                self._pick(label.name)
-                return
-        if event.key == "enter" and self._multi:
-            event.stop()
+            self._bindings.bind(label.key, f"pick({label.name!r})", label.name, show=False)
+
+    def action_move(self, step: int) -> None:
+        """Move the highlight in the list."""
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()
+
+    def action_enter(self) -> None:
+        """Single choice: pick the highlighted label. Several: close (each toggle is saved)."""
+        if self._multi:
             self.dismiss(None)
+            return
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            option = options.get_option_at_index(options.highlighted)
+            if option.id:
+                self._pick(option.id)
+
+    def action_pick(self, name: str) -> None:
+        """Choose (or in multi mode toggle) a label by name."""
+        self._pick(name)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
