@@ -3,10 +3,13 @@ and the round trip through ``workbench import``."""
 
 from __future__ import annotations
 
+import errno
 import string
+import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 from conftest import SMALL_TEXTS
@@ -17,7 +20,7 @@ from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.errors import WorkbenchError
-from workbench.export import jsonl
+from workbench.export import jsonl, output
 from workbench.export.jsonl import export_jsonl, tokens_json
 from workbench.importer import import_paths
 from workbench.nlp import Tokenization, tokenize
@@ -159,7 +162,8 @@ PIECES = [
     "],[",
     "  ",
 ]
-"""Characters and sequences that JSON escaping or the fast path's markers could trip on."""
+"""Characters and sequences that could trip the fast path: escapes that change a character's
+length, characters of two to four UTF-8 bytes, and text that looks like JSON."""
 
 
 @settings(max_examples=150, deadline=None)
@@ -169,6 +173,53 @@ def test_tokens_json_matches_plain_for_any_text(text: str) -> None:
         return
     tokens = Tokenization.from_columns(**tokenize(text).to_columns())
     assert tokens_json(text, tokens) == jsonl._tokens_json_plain(text, tokens)
+
+
+@st.composite
+def any_tokens(draw: st.DrawFn) -> tuple[str, Tokenization]:
+    """A text and tokens laid out any way: gaps, overlaps, out of order, empty or past the
+    end (those the fast path must hand to the plain one)."""
+    text = draw(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map("".join))
+    count = draw(st.integers(1, 8))
+    starts = draw(st.lists(st.integers(0, len(text)), min_size=count, max_size=count))
+    ends = [start + draw(st.integers(-1, 6)) for start in starts]
+    spaces = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+    return text, Tokenization(
+        np.array(starts, dtype=np.int64),
+        np.array(ends, dtype=np.int64),
+        np.array(spaces, dtype=np.bool_),
+        np.zeros(1, dtype=np.int64),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_tokens())
+def test_tokens_json_matches_plain_for_any_token_layout(case: tuple[str, Tokenization]) -> None:
+    text, tokens = case
+    assert tokens_json(text, tokens) == jsonl._tokens_json_plain(text, tokens)
+
+
+def test_tokens_json_grows_its_tables_and_hands_huge_documents_to_the_plain_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = jsonl._tokens_json_plain
+    encoder = jsonl.TokensEncoder()
+    with monkeypatch.context() as patched:
+        patched.setattr(jsonl, "_tokens_json_plain", None)  # the fast path only, here
+        # Past the first tables' 4,096 offsets and 1,024 tokens, then a short one again.
+        for words in (3, 5_000, 20_000, 2):
+            text = " ".join(f"w{index}’" for index in range(words))
+            tokens = tokenize(text)
+            assert encoder(text, tokens) == plain(text, tokens)
+    # From TABLE_LIMIT characters on: the plain path, the same bytes.
+    count = jsonl.TABLE_LIMIT // 2
+    text = "a " * count
+    starts = np.arange(count, dtype=np.int64) * 2
+    huge = Tokenization(
+        starts, starts + 1, np.ones(count, dtype=np.bool_), np.zeros(1, dtype=np.int64)
+    )
+    assert len(text) == jsonl.TABLE_LIMIT
+    assert encoder(text, huge) == plain(text, huge)
 
 
 # -- doccano ------------------------------------------------------------------------------------
@@ -213,13 +264,15 @@ def test_doccano_lines_have_label_triples_and_the_annotator(store: Store, workdi
 # -- files and stdout --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("failure", ["encoding", "writing"])
 def test_a_failed_export_leaves_the_previous_file(
-    store: Store, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, workdir: Path, monkeypatch: pytest.MonkeyPatch, failure: str
 ) -> None:
     many(store, 5)
     target = workdir / "out.jsonl"
     export_jsonl(store, out=target, source="all")
     before = target.read_bytes()
+    threads = threading.active_count()
     calls = 0
 
     def fail_later(self: Any, record: Any) -> list[bytes]:
@@ -229,10 +282,17 @@ def test_a_failed_export_leaves_the_previous_file(
             raise RuntimeError("interrupted")
         return [b"partial\n"]
 
-    monkeypatch.setattr(jsonl.WorkbenchLines, "__call__", fail_later)
-    with pytest.raises(RuntimeError):
+    def disk_full(fd: int, pieces: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if failure == "encoding":
+        monkeypatch.setattr(jsonl.WorkbenchLines, "__call__", fail_later)
+    else:  # on the writer thread: raised in the caller's
+        monkeypatch.setattr(output.os, "writev", disk_full)
+    with pytest.raises(RuntimeError if failure == "encoding" else OSError):
         export_jsonl(store, out=target, source="all")
     assert target.read_bytes() == before
+    assert threading.active_count() == threads
     assert [path.name for path in workdir.iterdir() if path.name.startswith(".")] == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from workbench.export.sources import (
     iter_records,
     resolve_source,
 )
-from workbench.nlp import Tokenization
+from workbench.nlp import Index, Tokenization
 from workbench.store.bulk import SpanRow
 
 if TYPE_CHECKING:
@@ -93,17 +94,17 @@ def write_lines(
     encode: Callable[[ExportRecord], list[bytes]],
 ) -> int:
     """Encode and write each record as one line, in chunks; how many lines were written."""
-    writer = PieceWriter(handle)
     count = 0
     pieces: list[bytes] = []
-    for record in records:
-        pieces.extend(encode(record))
-        count += 1
-        if len(pieces) >= CHUNK_PIECES:
+    with PieceWriter(handle) as writer:
+        for record in records:
+            pieces.extend(encode(record))
+            count += 1
+            if len(pieces) >= CHUNK_PIECES:
+                writer.write(pieces)
+                pieces = []
+        if pieces:
             writer.write(pieces)
-            pieces = []
-    if pieces:
-        writer.write(pieces)
     return count
 
 
@@ -134,6 +135,7 @@ class WorkbenchLines:
         self._tokens = b""
         self._meta = b""
         self._input_hash = 0
+        self._encode_tokens = TokensEncoder()
 
     def _document_parts(self, document: ExportDocument) -> None:
         meta = {"name": document.name, "source": self.source}
@@ -142,7 +144,7 @@ class WorkbenchLines:
         self._text = orjson.dumps(document.text)
         self._meta = orjson.dumps(meta)
         self._input_hash = hash32(self._text)
-        self._tokens = tokens_json(document.text, document.tokens)
+        self._tokens = self._encode_tokens(document.text, document.tokens, self._text)
 
     def __call__(self, record: ExportRecord) -> list[bytes]:
         """One line (ending in a newline) for a record, as pieces to write in order."""
@@ -196,104 +198,192 @@ def span_object(span: SpanRow) -> dict[str, Any]:
 
 # -- tokens ------------------------------------------------------------------------------------
 
-_MARK: Final = b"\\u0000"
-"""A NUL as orjson escapes it: texts never hold NUL (imports refuse it), so it marks token
-edges in the escaped text."""
-_NEXT: Final = b',{"text":"'
 TABLE_LIMIT: Final = 1 << 18
 """Offsets (and token counts) up to which the numbers' JSON pieces are kept in shared tables;
 a longer document (over about 40,000 tokens) takes the plain path."""
 
 
-class _Pieces:
-    """The JSON pieces that hold a token's numbers, one per possible value, built once and
-    shared by every document: ``","start":S``, ``,"end":E`` and ``,"id":I,"ws":B},{"text":"``
-    (index ``2 * I + B``)."""
+def _width(byte: int) -> int:
+    if byte < 0x80:  # ASCII: itself, or escaped
+        return len(orjson.dumps(chr(byte))) - 2
+    return 0 if byte < 0xC0 else 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+
+
+_WIDTHS: Final = bytes(map(_width, range(256)))
+"""For ``bytes.translate``: how many bytes orjson writes inside a string for the character a
+UTF-8 byte begins: ASCII as itself or escaped (``"`` is ``\\"``, a newline ``\\n``, other
+controls ``\\u00XX``), every other character as its UTF-8 bytes, counted at its first byte
+(the bytes that continue a character count 0)."""
+_OPEN: Final = np.frombuffer(b'[{"text":"', dtype=np.uint8)
+_NEXT: Final = len(b',{"text":"')
+_CLOSE: Final = ord("]")
+_WS: Final = (b"false", b"true")
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The JSON pieces that hold a token's numbers, for every offset below ``chars`` and every
+    index below ``tokens``, laid end to end in ``data``: ``","start":S``, ``,"end":E`` and
+    ``,"id":I,"ws":B},{"text":"`` (number ``2 * I + B``), with where each begins and its
+    length."""
+
+    chars: int
+    tokens: int
+    data: npt.NDArray[np.uint8]
+    start_at: Index
+    start_len: Index
+    end_at: Index
+    end_len: Index
+    tail_at: Index
+    tail_len: Index
+    evens: Index
+    """``2 * I`` for every index ``I``: the tails' numbers, less ``B``."""
+
+
+def _build_tables(chars: int, tokens: int) -> _Tables:
+    kinds = (
+        [b'","start":%d' % n for n in range(chars)],
+        [b',"end":%d' % n for n in range(chars)],
+        [b',"id":%d,"ws":%s},{"text":"' % (n, ws) for n in range(tokens) for ws in _WS],
+    )
+    places: list[tuple[Index, Index]] = []
+    base = 0
+    for pieces in kinds:
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        ends = np.cumsum(lengths) + base
+        places.append((ends - lengths, lengths))
+        base = int(ends[-1])
+    data = np.frombuffer(b"".join(b"".join(pieces) for pieces in kinds), dtype=np.uint8)
+    (start_at, start_len), (end_at, end_len), (tail_at, tail_len) = places
+    evens = 2 * np.arange(tokens, dtype=np.int64)
+    return _Tables(
+        chars, tokens, data, start_at, start_len, end_at, end_len, tail_at, tail_len, evens
+    )
+
+
+_TABLES: _Tables | None = None
+"""The tables every encoder starts from, grown (replaced, never changed) as documents need."""
+
+
+def _shared_tables(chars: int, tokens: int) -> _Tables:
+    global _TABLES
+    tables = _TABLES
+    if tables is None or chars > tables.chars or tokens > tables.tokens:
+        have_chars, have_tokens = (tables.chars, tables.tokens) if tables else (0, 0)
+        tables = _build_tables(
+            min(max(chars, 2 * have_chars, 4096), TABLE_LIMIT),
+            min(max(tokens, 2 * have_tokens, 1024), TABLE_LIMIT),
+        )
+        _TABLES = tables
+    return tables
+
+
+class TokensEncoder:
+    """Writes documents' ``tokens`` arrays (``text``, ``start``, ``end``, ``id``, ``ws``) as
+    orjson would, without a dict per token: the output is gathered byte by byte, in one numpy
+    call, from the document's escaped text and shared tables of the numbers' pieces
+    (:class:`_Tables`).
+
+    An encoder keeps one buffer, the tables followed by room for a text, so it serves one
+    thread at a time.
+    """
 
     def __init__(self) -> None:
-        self.start = np.empty(0, dtype=object)
-        self.end = np.empty(0, dtype=object)
-        self.tail = np.empty(0, dtype=object)
+        self._tables: _Tables | None = None
+        self._buffer = np.empty(0, dtype=np.uint8)
+        self._counting = np.empty(0, dtype=np.int64)
 
-    def cover(self, chars: int, tokens: int) -> None:
-        """Make sure offsets up to ``chars`` and ``tokens`` tokens have their pieces."""
-        if chars >= len(self.start):
-            size = min(max(chars + 1, 2 * len(self.start), 4096), TABLE_LIMIT)
-            extra = range(len(self.start), size)
-            self.start = np.concatenate([self.start, _objects(b'","start":%d' % n for n in extra)])
-            self.end = np.concatenate([self.end, _objects(b',"end":%d' % n for n in extra)])
-        if 2 * tokens > len(self.tail):
-            size = min(max(tokens, len(self.tail), 1024), TABLE_LIMIT)
-            extra = range(len(self.tail) // 2, size)
-            tails = (b',"id":%d,"ws":%s},{"text":"' % (n, ws) for n in extra for ws in _WS)
-            self.tail = np.concatenate([self.tail, _objects(tails)])
+    def __call__(self, text: str, tokens: Tokenization, escaped: bytes | None = None) -> bytes:
+        """The tokens array of ``text`` as JSON (``escaped``: ``orjson.dumps(text)``, if the
+        caller has it already)."""
+        if len(tokens) == 0:
+            return b"[]"
+        fast = None
+        if len(text) < TABLE_LIMIT and len(tokens) <= TABLE_LIMIT:
+            try:
+                fast = self._gather(text, tokens, escaped or orjson.dumps(text))
+            except (UnicodeError, orjson.JSONEncodeError):
+                fast = None
+        return fast if fast is not None else _tokens_json_plain(text, tokens)
+
+    def _gather(self, text: str, tokens: Tokenization, escaped: bytes) -> bytes | None:
+        starts, ends = tokens.starts, tokens.ends
+        if starts.min() < 0 or ends.max() > len(text) or not (ends > starts).all():
+            return None
+        encoded = text.encode("utf-8")
+        if len(escaped) == len(encoded) + 2 and len(encoded) == len(text):
+            begins, word_ends = starts, ends  # ASCII with nothing escaped: a byte a character
+        else:
+            # Where each character's escaped form begins (after the opening quote).
+            widths = np.frombuffer(encoded.translate(_WIDTHS), dtype=np.uint8)
+            if len(encoded) != len(text):
+                widths = widths[widths != 0]  # one a character, not a byte
+            offsets = np.empty(len(text) + 1, dtype=np.int64)
+            offsets[0] = 0
+            np.cumsum(widths, out=offsets[1:])
+            if int(offsets[-1]) != len(escaped) - 2:
+                return None
+            begins, word_ends = offsets[starts], offsets[ends]
+        count = len(tokens)
+        tables = self._tables_for(len(text) + 1, count, len(escaped))
+        text_at = len(tables.data)
+        self._buffer[text_at : text_at + len(escaped)] = np.frombuffer(escaped, dtype=np.uint8)
+        # Four pieces a token: its escaped text, then the start, end and tail pieces.
+        piece_at = np.empty((count, 4), dtype=np.int64)
+        piece_len = np.empty((count, 4), dtype=np.int64)
+        piece_at[:, 0] = begins + (text_at + 1)
+        piece_len[:, 0] = word_ends - begins
+        piece_at[:, 1] = tables.start_at[starts]
+        piece_len[:, 1] = tables.start_len[starts]
+        piece_at[:, 2] = tables.end_at[ends]
+        piece_len[:, 2] = tables.end_len[ends]
+        tails = tables.evens[:count] + tokens.spaces
+        piece_at[:, 3] = tables.tail_at[tails]
+        piece_len[:, 3] = tables.tail_len[tails]
+        sources = piece_at.ravel()
+        lengths = piece_len.ravel()
+        lengths[-1] -= _NEXT  # the last token closes the array instead
+        # The index of every output byte in the buffer: where its piece starts, plus how far
+        # into the output the piece it is.
+        firsts = np.cumsum(lengths)
+        size = int(firsts[-1])
+        firsts -= lengths
+        sources -= firsts
+        index = np.repeat(sources, lengths)
+        if len(self._counting) < size:
+            self._counting = np.arange(max(size, 2 * len(self._counting)), dtype=np.int64)
+        index += self._counting[:size]
+        out = np.empty(len(_OPEN) + size + 1, dtype=np.uint8)
+        out[: len(_OPEN)] = _OPEN
+        np.take(self._buffer, index, out=out[len(_OPEN) : -1], mode="clip")
+        out[-1] = _CLOSE
+        return out.tobytes()
+
+    def _tables_for(self, chars: int, tokens: int, room: int) -> _Tables:
+        """The tables covering ``chars`` and ``tokens``, copied into the buffer, with ``room``
+        bytes after them."""
+        tables = self._tables
+        if tables is None or chars > tables.chars or tokens > tables.tokens:
+            tables = _shared_tables(chars, tokens)
+            self._tables = tables
+            self._buffer = np.empty(0, dtype=np.uint8)
+        size = len(tables.data)
+        if len(self._buffer) < size + room:
+            buffer = np.empty(size + max(room, 1 << 16, 2 * (len(self._buffer) - size)), np.uint8)
+            buffer[:size] = tables.data
+            self._buffer = buffer
+        return tables
 
 
-def _objects(items: Iterable[bytes]) -> npt.NDArray[np.object_]:
-    values = list(items)
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
-
-
-_WS: Final = (b"false", b"true")
-_PIECES = _Pieces()
+_ENCODERS = threading.local()
 
 
 def tokens_json(text: str, tokens: Tokenization) -> bytes:
     """The ``tokens`` array of a document (``text``, ``start``, ``end``, ``id``, ``ws``)."""
-    if len(tokens) == 0:
-        return b"[]"
-    fast = None
-    if len(text) < TABLE_LIMIT and len(tokens) > 1:
-        try:
-            fast = _tokens_json_fast(text, tokens)
-        except (ValueError, UnicodeError, orjson.JSONEncodeError):
-            fast = None
-    return fast if fast is not None else _tokens_json_plain(text, tokens)
-
-
-def _tokens_json_fast(text: str, tokens: Tokenization) -> bytes | None:
-    """The tokens array built with a few C-level passes instead of a dict per token.
-
-    A stored tokenization covers its text exactly (each token, then one space or none), so
-    dropping those spaces and putting a NUL before each token lets orjson escape the whole
-    text once, split at the escaped NULs into the token texts. The numbers come from shared
-    tables of ready pieces (:class:`_Pieces`), picked with numpy. None if the text is not
-    covered that way or holds a literal ``\\u0000``.
-    """
-    count = len(tokens)
-    starts, ends, spaces = tokens.starts, tokens.ends, tokens.spaces
-    if starts[0] != 0 or int(ends[-1] + spaces[-1]) != len(text):
-        return None
-    if not np.array_equal(starts[1:], ends[:-1] + spaces[:-1]):
-        return None
-    encoded = text.encode("utf-8")
-    data = np.frombuffer(encoded, dtype=np.uint8)
-    byte_starts, byte_ends = starts, ends
-    if len(encoded) != len(text):
-        # Offsets count code points; the marks go in by UTF-8 byte.
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
-        offsets = np.zeros(len(points) + 1, dtype=np.int64)
-        np.cumsum(widths, out=offsets[1:])
-        byte_starts, byte_ends = offsets[starts], offsets[ends]
-    if spaces.any():
-        data = np.delete(data, byte_ends[spaces])
-    # Each token moves left by the spaces dropped before it.
-    marked = np.insert(data, byte_starts[1:] - np.cumsum(spaces[:-1]), 0)
-    words = orjson.dumps(marked.tobytes().decode("utf-8"))[1:-1].split(_MARK)
-    if len(words) != count:
-        return None
-    _PIECES.cover(int(ends[-1]), count)
-    parts = np.empty(4 * count, dtype=object)
-    parts[0::4] = words
-    parts[1::4] = _PIECES.start[starts]
-    parts[2::4] = _PIECES.end[ends]
-    parts[3::4] = _PIECES.tail[2 * np.arange(count) + spaces]
-    pieces: list[bytes] = parts.tolist()
-    pieces[-1] = pieces[-1][: -len(_NEXT)]
-    return b'[{"text":"' + b"".join(pieces) + b"]"
+    encoder: TokensEncoder | None = getattr(_ENCODERS, "encoder", None)
+    if encoder is None:
+        encoder = _ENCODERS.encoder = TokensEncoder()
+    return encoder(text, tokens)
 
 
 def _tokens_json_plain(text: str, tokens: Tokenization) -> bytes:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import queue
 import secrets
 import stat
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, ClassVar
 
 from workbench.errors import WorkbenchError
 
@@ -109,9 +111,21 @@ def open_output(path: Path | str) -> Iterator[BinaryIO]:
 
 
 class PieceWriter:
-    """Writes lists of byte strings: to a regular file with one ``writev`` call per list (the
-    pieces go to the kernel as they are, with no joined copy; a document's tokens, shared by
-    all its lines, are never copied), else joined and written."""
+    """Writes lists of byte strings, in order: to a regular file with one ``writev`` call per
+    list (the pieces go to the kernel as they are, with no joined copy; a document's tokens,
+    shared by all its lines, are never copied), else joined and written.
+
+    To a regular file the writes run on a thread of their own, so the kernel copies one chunk
+    while the caller builds the next, and every ``SYNC_EVERY`` bytes another thread has the
+    kernel flush what is written so far to disk, so the final ``fsync`` (which makes the file
+    durable before it is renamed into place) finds little left to do. At most ``QUEUED``
+    lists wait, so memory stays flat. Use it as a context manager: leaving the block waits for
+    the writes (and raises the first write error); leaving it with an exception drops what is
+    still queued.
+    """
+
+    QUEUED: ClassVar[int] = 8
+    SYNC_EVERY: ClassVar[int] = 64 << 20
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle
@@ -123,12 +137,72 @@ class PieceWriter:
                 self._fd = fd
         except (OSError, ValueError, io.UnsupportedOperation):
             self._fd = None
+        self._error: BaseException | None = None
+        self._dropping = False
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(self.QUEUED)
+        self._writer: threading.Thread | None = None
+        self._syncer: threading.Thread | None = None
+        self._sync_due = threading.Event()
+        self._stopping = False
+        if self._fd is not None:
+            self._writer = threading.Thread(target=self._write_queued, daemon=True)
+            self._syncer = threading.Thread(target=self._sync_while_writing, daemon=True)
+            self._writer.start()
+            self._syncer.start()
 
     def write(self, pieces: list[bytes]) -> None:
-        """Write the pieces in order."""
-        if self._fd is None:
+        """Write the pieces in order (to a file: queue them for the writer thread)."""
+        if self._writer is None:
             self.handle.write(b"".join(pieces))
             return
+        if self._error is not None:
+            raise self._error
+        self._queue.put(pieces)
+
+    def close(self) -> None:
+        """Wait until everything queued is written; raise the first write error."""
+        self._stop()
+        if self._error is not None:
+            raise self._error
+
+    def _stop(self) -> None:
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+        if self._syncer is not None:
+            self._stopping = True
+            self._sync_due.set()
+            self._syncer.join()
+            self._syncer = None
+
+    def __enter__(self) -> PieceWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        self._dropping = True  # the caller failed: what is still queued is not written
+        self._stop()
+
+    def _write_queued(self) -> None:
+        unsynced = 0
+        while (pieces := self._queue.get()) is not None:
+            if self._error is not None or self._dropping:
+                continue  # failed or abandoned: drain the queue up to the end marker
+            try:
+                unsynced += self._writev(pieces)
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+                continue
+            if unsynced >= self.SYNC_EVERY:
+                unsynced = 0
+                self._sync_due.set()
+
+    def _writev(self, pieces: list[bytes]) -> int:
+        assert self._fd is not None
+        total = sum(map(len, pieces))
         while pieces:
             written = os.writev(self._fd, pieces)
             # A short write (rare on a regular file): drop what went out and go on.
@@ -139,3 +213,15 @@ class PieceWriter:
                 written -= len(piece)
             else:
                 pieces = []
+        return total
+
+    def _sync_while_writing(self) -> None:
+        # Only a head start for the final fsync, so a failure here is left for it to report.
+        sync = getattr(os, "fdatasync", os.fsync)
+        while True:
+            self._sync_due.wait()
+            self._sync_due.clear()
+            if self._stopping or self._dropping or self._error is not None or self._fd is None:
+                return
+            with contextlib.suppress(OSError):
+                sync(self._fd)
