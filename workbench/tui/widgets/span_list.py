@@ -1,5 +1,10 @@
 """The list of a document's spans: one line each, drawn with the line API, so a change costs the
-same with ten spans or ten thousand."""
+same with ten spans or ten thousand.
+
+It is a plain widget that keeps its own first row rather than a ScrollView: a ScrollView's
+length is its virtual size, and changing that (every added or removed span) makes Textual lay
+out the whole screen again, some 20 ms; here a change repaints the rows on screen and nothing
+else. The border shows how many spans there are and which rows are on screen."""
 
 from __future__ import annotations
 
@@ -10,10 +15,10 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from workbench.scheme import Scheme
 from workbench.store.records import SpanInfo
@@ -33,7 +38,7 @@ def excerpt(text: str, span: SpanInfo, width: int) -> str:
     return f"{covered[:half]}…{covered[-half:]}"
 
 
-class SpanList(ScrollView, can_focus=True):
+class SpanList(Widget, can_focus=True):
     """Spans in document order, a highlighted row moved with the arrows (the owner acts on
     ``highlighted_span``, e.g. with its own enter key); a click reports the span
     (:class:`SpanList.Selected`). Only the rows on screen are drawn, and a
@@ -44,9 +49,6 @@ class SpanList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     SpanList {
         background: $surface;
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
         & > .span-list--highlight { background: $block-cursor-blurred-background; }
         &:focus > .span-list--highlight {
             background: $block-cursor-background;
@@ -85,6 +87,8 @@ class SpanList(ScrollView, can_focus=True):
         self._spans: tuple[SpanInfo, ...] = ()
         self._text = ""
         self._highlighted: int | None = None
+        self._top = 0
+        """The span on the first row."""
         self._rows: LRUCache[SpanInfo, list[Segment]] = LRUCache(4096)
         self._styles: dict[str, Style] = {}
 
@@ -112,11 +116,11 @@ class SpanList(ScrollView, can_focus=True):
             self._text = text
         current = self.highlighted_span
         self._spans = spans
-        self.virtual_size = Size(self.scrollable_content_region.width, len(spans))
         self.border_title = f"{len(spans)} span{'s' * (len(spans) != 1)}"
         if current is not None and not self._move_to_id(current.id):
             # The span went: the highlight stays on its row (the next span), if any.
             self._highlighted = min(self._highlighted or 0, len(spans) - 1) if spans else None
+        self._set_top(self._top)
         self.refresh()
 
     def highlight_span(self, span_id: int | None) -> None:
@@ -131,17 +135,39 @@ class SpanList(ScrollView, can_focus=True):
         self._set_highlight(index)
         return True
 
+    @property
+    def _rows_shown(self) -> int:
+        return max(self.content_region.height, 1)
+
+    def _set_top(self, top: int) -> None:
+        """Show rows from ``top`` (kept within the list); repaint all if it moved."""
+        top = max(min(top, len(self._spans) - self._rows_shown), 0)
+        shown = self._rows_shown
+        self.border_subtitle = (
+            f"{top + 1}-{min(top + shown, len(self._spans))}" if len(self._spans) > shown else None
+        )
+        if top != self._top:
+            self._top = top
+            self.refresh()
+
     def _set_highlight(self, index: int | None) -> None:
         old, self._highlighted = self._highlighted, index
         if old == index:
             return
-        top = self.scroll_offset.y
+        width = self.content_region.width
         for row in (old, index):
-            if row is not None and top <= row < top + self.scrollable_content_region.height:
-                self.refresh_line(row - top)
-        if index is not None:
-            width = max(self.scrollable_content_region.width, 1)
-            self.scroll_to_region(Region(0, index, width, 1), animate=False, immediate=True)
+            if row is not None and 0 <= row - self._top < self._rows_shown:
+                self.refresh(Region(0, row - self._top, width, 1))
+        self._show_row(index)
+
+    def _show_row(self, index: int | None) -> None:
+        """Scroll just enough for row ``index`` to be on screen."""
+        if index is None or self._top <= index < self._top + self._rows_shown:
+            self._set_top(self._top)
+        elif index < self._top:
+            self._set_top(index)
+        else:
+            self._set_top(index - self._rows_shown + 1)
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -161,8 +187,8 @@ class SpanList(ScrollView, can_focus=True):
         return segments
 
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        index = self._top + y
+        width = self.content_region.width
         base = self.rich_style
         if index >= len(self._spans):
             return Strip.blank(width, base)
@@ -178,7 +204,15 @@ class SpanList(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._spans))
+        self._show_row(self._highlighted)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._set_top(self._top + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._set_top(self._top - 3)
 
     # -- keys and mouse ----------------------------------------------------------------------
 
@@ -207,7 +241,7 @@ class SpanList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        index = self.scroll_offset.y + offset.y
+        index = self._top + offset.y
         if 0 <= index < len(self._spans):
             self._set_highlight(index)
             self.post_message(self.Selected(self, self._spans[index].id))
