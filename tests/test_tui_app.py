@@ -414,3 +414,27 @@ async def test_chooser_by_arrows_and_by_click(small_store: Store) -> None:
         first = small_store.scheme.stance[0].name
         await until(pilot, lambda: saved(small_store).stance == first, "clicked stance")
         assert stance != first and options.can_focus is False
+
+
+async def test_a_document_that_fails_to_load_leaves_the_keys_working(
+    small_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.errors import DatabaseError
+
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        first = await opened(pilot)
+
+        def unreadable(document_id: int) -> None:
+            raise DatabaseError("the database went away")
+
+        monkeypatch.setattr(small_store, "document", unreadable)
+        await pilot.press("p")  # "summit" is last by name
+        await until(pilot, lambda: app.screen is not first, "the next document's screen")
+        await until(
+            pilot,
+            lambda: any("went away" in str(n.message) for n in app._notifications),
+            "the error shown",
+        )
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "back to the list")

@@ -15,10 +15,10 @@ from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from workbench.errors import WorkbenchError
 from workbench.models import GOLD
 from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, Store
 from workbench.tui.config import TuiConfig
+from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.annotate import AnnotateScreen, read_document
 from workbench.tui.screens.annotator import AnnotatorScreen
 from workbench.tui.screens.help import HelpScreen
@@ -49,7 +49,7 @@ class DocumentCommands(Provider):
                 )
 
 
-class WorkbenchApp(App[None]):
+class WorkbenchApp(ShowsWorkerErrors, App[None]):
     """Keyboard-first annotation of claim spans, stance and topics; every change saved at once."""
 
     TITLE = "Workbench"
@@ -233,14 +233,7 @@ class WorkbenchApp(App[None]):
             yield SystemCommand("Back to the list", "Close this document", screen.action_back)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place where a failed background job becomes a visible error, never a silent one."""
-        if event.state != WorkerState.ERROR or event.worker.error is None:
-            return
-        error = event.worker.error
-        if self._opening:  # the document could not be read: nothing to hold keys for
-            self._opening = False
+        # (The error itself is shown by ShowsWorkerErrors.)
+        if event.state == WorkerState.ERROR and self._opening:
+            self._opening = False  # the document could not be read: no keys to hold for it
             self.release_keys()
-        message = (
-            str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
-        )
-        self.notify(message, title="Error", severity="error", timeout=10)

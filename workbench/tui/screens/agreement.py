@@ -16,13 +16,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from workbench.agreement.report import FIELDS, agreement_report, print_agreement
 from workbench.store import AnnotationInfo, DocumentData, Store
+from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.widgets.document_view import DocumentView
 
 MAX_SIDE_BY_SIDE = 3
 """Annotators shown at once in the comparison (more would leave too little room each)."""
 
 
-class AgreementScreen(Screen[None]):
+class AgreementScreen(ShowsWorkerErrors, Screen[None]):
     """The same figures as ``workbench agreement``; enter on a queued document compares the
     annotators' labels side by side (read-only)."""
 
@@ -108,7 +109,7 @@ class AgreementScreen(Screen[None]):
         self.action_compare()
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(ShowsWorkerErrors, Screen[None]):
     """One document as each annotator labelled it, side by side; the cursors move together."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

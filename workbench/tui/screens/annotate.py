@@ -14,9 +14,11 @@ from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
 from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, SpanInfo, Store
+from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.choose import LabelChooser
 from workbench.tui.screens.note import NoteDialog
 from workbench.tui.widgets.document_view import DocumentView
@@ -54,7 +56,7 @@ class _Frame(Container):
     BLANK = True
 
 
-class AnnotateScreen(Screen[None]):
+class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
     """One document for one annotator. The scheme's claim-type hotkeys label the selection
     (or the token under the cursor) or relabel the span under the cursor; choosers set stance
     and topics; each change goes to the database at once, in order, off the UI thread."""
@@ -131,6 +133,7 @@ class AnnotateScreen(Screen[None]):
         """Changes handed to the writer whose Saved (or SaveFailed) has not been handled."""
         self._leaving = False
         """Another document is being chosen (done, skip, next, previous)."""
+        self._load_failed = False
         self._last_input = time.monotonic()
         self._unsaved_seconds = 0.0
         self._last_flush = time.monotonic()
@@ -160,7 +163,7 @@ class AnnotateScreen(Screen[None]):
         else:
             self.load()
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, name="load")
     def load(self) -> None:
         """Read the document and this annotator's annotation (created if missing)."""
         loaded = read_document(self.store, self.annotator, self.document_id)
@@ -313,7 +316,19 @@ class AnnotateScreen(Screen[None]):
     def busy(self) -> bool:
         """Loading, saving or leaving: what the next key does depends on a result still to
         come, so the app holds keys until it is shown (see ``WorkbenchApp.on_key``)."""
-        return self.annotation is None or self._unacknowledged > 0 or self._leaving
+        loading = self.annotation is None and not self._load_failed
+        return loading or self._unacknowledged > 0 or self._leaving
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A load or a move to another document failed (ShowsWorkerErrors shows it): stop
+        holding keys for it, so that q and the rest work again."""
+        if event.state != WorkerState.ERROR:
+            return
+        if event.worker.name == "load":
+            self._load_failed = True
+        elif event.worker.name == "open-next":
+            self._leaving = False
+        self._settled()
 
     def _settled(self) -> None:
         """Let keys held while this screen was busy go on, once it is not."""
@@ -606,7 +621,7 @@ class AnnotateScreen(Screen[None]):
         self._leaving = False
         self._settled()
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, name="open-next")
     def open_next(self, *, unfinished: bool = False, step: int = 1) -> None:
         """Open the next unfinished document, or the next/previous one by name."""
         self.writer.drain()  # the status change must be saved before choosing what is next

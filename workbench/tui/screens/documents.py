@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from workbench.store import AnnotatorInfo, DocumentRow, Store
+from workbench.tui.failures import ShowsWorkerErrors
 
 LIST_LIMIT = 5000
 """Rows shown at once; typing narrows a larger corpus (and keeps the list fast)."""
@@ -27,7 +28,7 @@ STATUS_LOOK = {
 }
 
 
-class DocumentsScreen(Screen[None]):
+class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
     """Documents with status, spans and length for one annotator; Enter opens one.
 
     The filter box keeps the focus, so typing filters at once while the arrow keys move the
