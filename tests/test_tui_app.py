@@ -438,3 +438,36 @@ async def test_a_document_that_fails_to_load_leaves_the_keys_working(
         )
         await pilot.press("q")
         await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "back to the list")
+
+
+async def test_keys_held_for_a_slow_database_are_announced_then_applied(
+    small_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import workbench.tui.app as tui_app
+
+    monkeypatch.setattr(tui_app, "HELD_KEYS_NOTICE_S", 0.2)
+    add_span = small_store.add_span
+
+    def slow_add_span(*args: object, **kwargs: object) -> object:
+        time.sleep(0.8)  # another writer holds the database
+        return add_span(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(small_store, "add_span", slow_add_span)
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        type_ahead(app, "shift+right", "1", "right", "right", "shift+right", "2")
+        await until(
+            pilot,
+            lambda: any("Waiting for the database" in str(n.message) for n in app._notifications),
+            "the notice",
+        )
+        assert len(saved(small_store).spans) == 0  # still saving the first: nothing lost
+        await until(pilot, lambda: len(saved(small_store).spans) == 2, "both spans")
+        assert sorted(covered(small_store, saved(small_store))) == [
+            ("Vladimir Putin", "STATISTIC"),
+            ("Xi Jinping", "FACT"),
+        ]
+        assert not screen.busy

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from workbench.tui.screens.documents import DocumentsScreen
 
 
+HELD_KEYS_NOTICE_S = 2.0
+"""Keys held longer than this (a locked or slow database) get a notice, repeated."""
+
+
 class DocumentCommands(Provider):
     """Command palette: "open NAME" for every document (type part of a name)."""
 
@@ -142,7 +146,19 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         self._held_keys.append((event.key, event.character))
         event.prevent_default()
         event.stop()
+        if len(self._held_keys) == 1:
+            self.set_timer(HELD_KEYS_NOTICE_S, self._say_keys_wait)
         self.release_keys()
+
+    def _say_keys_wait(self) -> None:
+        """Keys held this long: the database is slow or locked; say so rather than seem hung."""
+        if self._held_keys:
+            count = len(self._held_keys)
+            self.notify(
+                f"Waiting for the database to save; {count} key{'s' * (count != 1)} will follow.",
+                timeout=HELD_KEYS_NOTICE_S,
+            )
+            self.set_timer(HELD_KEYS_NOTICE_S, self._say_keys_wait)
 
     def release_keys(self) -> None:
         """Apply held keys once nothing is busy (the screens call this when they settle)."""
