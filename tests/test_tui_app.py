@@ -368,7 +368,7 @@ def type_ahead(app: WorkbenchApp, *keys: str) -> None:
     from textual import events
 
     for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
+        event = events.Key(key, " " if key == "space" else key if len(key) == 1 else None)
         event.set_sender(app)
         app.post_message(event)
 
@@ -471,3 +471,43 @@ async def test_keys_held_for_a_slow_database_are_announced_then_applied(
             ("Xi Jinping", "FACT"),
         ]
         assert not screen.busy
+
+
+async def test_find_selects_the_next_match_for_a_label_key(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await pilot.press("slash", *"putin", "enter")  # any case
+        view = screen.query_one(DocumentView)
+        await until(pilot, lambda: view.selection() is not None, "the first match")
+        await pilot.press("1")
+        await until(pilot, lambda: len(saved(small_store).spans) == 1, "labelled")
+        await pilot.press("slash", "enter", "2")  # the same text again: the next match
+        await until(pilot, lambda: len(saved(small_store).spans) == 2, "the second")
+        text = SMALL_TEXTS["summit"]
+        assert [(s.start, s.label) for s in saved(small_store).spans] == [
+            (text.index("Putin"), "FACT"),
+            (text.rindex("Putin"), "STATISTIC"),
+        ]
+        await pilot.press("slash", *"kremlin", "enter")
+        await until(
+            pilot,
+            lambda: "not in this document" in str(screen.query_one("#status-line").render()),
+            "not found",
+        )
+
+
+async def test_text_typed_ahead_goes_into_find_and_note_not_to_commands(
+    small_store: Store,
+) -> None:
+    # "/Putin", enter, "1" in one burst: the letters are the query (t, n, u are commands
+    # on the article), then 1 labels the match.
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        type_ahead(app, "slash", *"Putin", "enter", "1")
+        type_ahead(app, "o", *"check", "space", *"it", "enter")
+        await until(pilot, lambda: saved(small_store).note == "check it", "the note")
+    annotation = saved(small_store)
+    assert covered(small_store, annotation) == [("Putin", "FACT")]
+    assert annotation.status == "in_progress" and annotation.topics == ()

@@ -13,6 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from workbench.models import GOLD
@@ -21,6 +22,7 @@ from workbench.tui.config import TuiConfig
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.annotate import AnnotateScreen, read_document
 from workbench.tui.screens.annotator import AnnotatorScreen
+from workbench.tui.screens.entry import EntryDialog
 from workbench.tui.screens.help import HelpScreen
 
 if TYPE_CHECKING:
@@ -128,10 +130,16 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
 
     # -- keys typed ahead ---------------------------------------------------------------------
 
+    def _settling(self) -> bool:
+        """The screen on top is not ready for keys: still being built (a chooser a held key
+        opened), or a text field not yet focused or just submitted."""
+        screen = self.screen
+        return not screen.is_mounted or (isinstance(screen, EntryDialog) and not screen.ready)
+
     def _busy(self) -> bool:
         return (
             self._opening
-            or not self.screen.is_mounted  # e.g. a chooser a held key opened, still being built
+            or self._settling()
             or any(isinstance(s, AnnotateScreen) and s.busy for s in self.screen_stack)
         )
 
@@ -142,6 +150,9 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         stance, which needs the span back from the database first. Priority keys (quit)
         are never held; keys a focused input consumes (typing a note) never get here."""
         if not self._busy() and not self._held_keys:
+            if self._type_into_field(event.key, event.character):
+                event.prevent_default()
+                event.stop()
             return  # the usual case: Textual's own binding lookup runs next
         self._held_keys.append((event.key, event.character))
         event.prevent_default()
@@ -160,14 +171,24 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
             )
             self.set_timer(HELD_KEYS_NOTICE_S, self._say_keys_wait)
 
+    def _type_into_field(self, key: str, character: str | None) -> bool:
+        """A printable key that reached the app while a text field has the focus was sent
+        before the field had it (a field consumes the keys it gets): it is text for the
+        field, typed ahead, not a command. Type it there."""
+        focused = self.focused
+        if isinstance(focused, Input) and character is not None and character.isprintable():
+            focused.insert_text_at_cursor(character)
+            return True
+        return False
+
     def release_keys(self) -> None:
         """Apply held keys once nothing is busy (the screens call this when they settle)."""
         if not self._held_keys:
             return
         if not self._busy():
             self.call_later(self._apply_held_keys)
-        elif not self.screen.is_mounted:
-            self.set_timer(0.005, self.release_keys)  # nothing else says when it is built
+        elif self._settling():
+            self.set_timer(0.005, self.release_keys)  # nothing else says when it is ready
 
     async def _apply_held_keys(self) -> None:
         # In the app's own queue, one key after another, each looked up in the bindings of
@@ -175,8 +196,10 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         # still on its way from a widget reaches on_key only after this, so none overtakes.
         while self._held_keys and not self._busy():
             key, character = self._held_keys.pop(0)
+            if self._type_into_field(key, character):
+                continue
             if not await self._check_bindings(key):
-                replay = events.Key(key, character)  # e.g. text for a note: the normal path
+                replay = events.Key(key, character)  # anything else: the normal path
                 replay.set_sender(self)
                 self.post_message(replay)
         self.release_keys()  # what is left waits for a save (the screen calls) or a mount

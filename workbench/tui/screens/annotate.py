@@ -20,6 +20,7 @@ from workbench.errors import WorkbenchError
 from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, SpanInfo, Store
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.choose import LabelChooser
+from workbench.tui.screens.find import FindDialog, find_next
 from workbench.tui.screens.note import NoteDialog
 from workbench.tui.widgets.document_view import DocumentView
 from workbench.tui.widgets.side_panel import SidePanel
@@ -102,6 +103,7 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
         Binding("n", "neighbour(1)", "Next doc", show=False, id="annotate.next-document"),
         Binding("p", "neighbour(-1)", "Prev doc", show=False, id="annotate.previous-document"),
         Binding("o", "note", "Note", show=False, id="annotate.note"),
+        Binding("slash", "find", "Find", show=False, id="annotate.find"),
         Binding("l", "span_list", "Span list", show=False, id="annotate.span-list"),
         Binding("enter", "jump_to_listed", "Go to span", id="annotate.span-list-jump"),
         Binding(
@@ -134,6 +136,7 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
         self._leaving = False
         """Another document is being chosen (done, skip, next, previous)."""
         self._load_failed = False
+        self._last_query = ""
         self._last_input = time.monotonic()
         self._unsaved_seconds = 0.0
         self._last_flush = time.monotonic()
@@ -600,6 +603,29 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
                 self.save("note", lambda a: self.store.set_note(a, note))
 
         self.app.push_screen(NoteDialog(self.annotation.note), written)
+
+    def action_find(self) -> None:
+        """Ask for text, then select its next match after the cursor (wrapping)."""
+        if self.document is None:
+            return
+
+        def search(query: str | None) -> None:
+            if not query or self.document is None:
+                return
+            self._last_query = query
+            view = self.query_one(DocumentView)
+            tokens = self.document.tokens
+            after = int(tokens.starts[view.cursor]) if len(tokens) else 0
+            match = find_next(self.document.text, query, after)
+            if match is None:
+                self._status(f"“{query}” is not in this document")
+                return
+            span = tokens.align(match.start, match.end, "expand")
+            if span is not None:
+                view.select_range(*span)
+            self._status(f"“{query}”: match {match.number} of {match.total}")
+
+        self.app.push_screen(FindDialog(self._last_query), search)
 
     def action_done(self) -> None:
         self._finish("done")
