@@ -511,3 +511,20 @@ async def test_text_typed_ahead_goes_into_find_and_note_not_to_commands(
     annotation = saved(small_store)
     assert covered(small_store, annotation) == [("Putin", "FACT")]
     assert annotation.status == "in_progress" and annotation.topics == ()
+
+
+async def test_a_name_and_a_filter_typed_before_the_screens_are_up(small_store: Store) -> None:
+    app = WorkbenchApp(small_store)
+    async with app.run_test(size=SIZE) as pilot:
+        type_ahead(app, *"carol", "enter", *"summ", "enter", "shift+right", "1")
+        await until(
+            pilot,
+            lambda: small_store.find_annotation(
+                small_store.document_by_name("summit"), small_store.annotator("carol").id
+            )
+            is not None
+            and len(saved(small_store, who="carol").spans) == 1,
+            "carol's span in summit",
+        )
+    assert covered(small_store, saved(small_store, who="carol")) == [("Xi Jinping", "FACT")]
+    assert [a.name for a in small_store.annotators()] == ["carol"]

@@ -85,8 +85,9 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         self._document_name = document
         self._config = config or TuiConfig()
         self._held_keys: list[tuple[str, str | None]] = []
-        self._opening = document is not None
-        """The document named on the command line is being read: keys wait for it."""
+        self._opening = True
+        """The first screen (or the one after the name is given) is being prepared: keys
+        typed meanwhile wait for it."""
 
     def on_mount(self) -> None:
         self.set_keymap(self._config.keymap)
@@ -99,7 +100,16 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
     def ask_annotator(self) -> None:
         """List the annotators, then ask who is annotating."""
         names = [a.name for a in self.store.annotators() if a.name != GOLD]
-        self.call_from_thread(self.push_screen, AnnotatorScreen(names), self.start)
+        self.call_from_thread(self._ask_name, names)
+
+    def _ask_name(self, names: list[str]) -> None:
+        self.push_screen(AnnotatorScreen(names), self._named)
+        self._opened()
+
+    def _named(self, name: str | None) -> None:
+        if name:
+            self._opening = True  # keys typed after the name wait for the documents
+            self.start(name)
 
     @work(thread=True, exit_on_error=False)
     def start(self, name: str | None) -> None:
@@ -126,21 +136,30 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
     ) -> None:
         self.annotator = annotator
         self.open_document(document_id, loaded)
-        self._opening = False  # the screen is on the stack: it holds keys while it loads
+        self._opened()  # the screen is on the stack: it holds keys while it loads
+
+    def _opened(self) -> None:
+        """A screen is up: held keys go to it once it is ready for them."""
+        self._opening = False
+        self.release_keys()
 
     # -- keys typed ahead ---------------------------------------------------------------------
 
     def _settling(self) -> bool:
         """The screen on top is not ready for keys: still being built (a chooser a held key
-        opened), or a text field not yet focused or just submitted."""
+        opened), its focus not yet given (a filter, a name or a text field would miss the
+        first letters), or a text field just submitted."""
         screen = self.screen
-        return not screen.is_mounted or (isinstance(screen, EntryDialog) and not screen.ready)
+        if not screen.is_mounted or (isinstance(screen, EntryDialog) and not screen.ready):
+            return True
+        return screen.focused is None and bool(screen.focus_chain)
 
     def _busy(self) -> bool:
         return (
             self._opening
             or self._settling()
-            or any(isinstance(s, AnnotateScreen) and s.busy for s in self.screen_stack)
+            # A screen waiting for a save, a read or the next document says so with `busy`.
+            or any(getattr(screen, "busy", False) for screen in self.screen_stack)
         )
 
     def on_key(self, event: events.Key) -> None:
@@ -191,18 +210,19 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
             self.set_timer(0.005, self.release_keys)  # nothing else says when it is ready
 
     async def _apply_held_keys(self) -> None:
-        # In the app's own queue, one key after another, each looked up in the bindings of
-        # whatever is on top *now* (a chooser a held key opened, the next document): a key
-        # still on its way from a widget reaches on_key only after this, so none overtakes.
-        while self._held_keys and not self._busy():
-            key, character = self._held_keys.pop(0)
-            if self._type_into_field(key, character):
-                continue
-            if not await self._check_bindings(key):
-                replay = events.Key(key, character)  # anything else: the normal path
-                replay.set_sender(self)
-                self.post_message(replay)
-        self.release_keys()  # what is left waits for a save (the screen calls) or a mount
+        # One held key per turn of the app's queue, looked up in the bindings of whatever is
+        # on top *now* (a chooser a held key opened, the next document). The next turn comes
+        # after what this key set off (a dismissed screen's callback, a message), and a new
+        # key reaching on_key meanwhile queues up behind the held ones: none overtakes.
+        if not self._held_keys or self._busy():
+            return
+        key, character = self._held_keys.pop(0)
+        # As Textual does for a key as it comes: a focused field takes text, then priority
+        # bindings, then the others. A key with none does nothing, as it would have anyway.
+        typed = self._type_into_field(key, character)
+        if not typed and not await self._check_bindings(key, priority=True):
+            await self._check_bindings(key)
+        self.release_keys()
 
     def _show_documents(self, annotator: AnnotatorInfo) -> None:
         self.annotator = annotator
@@ -213,6 +233,7 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
             self.switch_screen(documents)
         else:
             self.push_screen(documents)
+        self._opened()
 
     def back_to_list(self) -> None:
         """Close the current screen and show the document list (building it if needed)."""

@@ -13,9 +13,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState
 
 from workbench.store import AnnotatorInfo, DocumentRow, Store
 from workbench.tui.failures import ShowsWorkerErrors
+from workbench.tui.screens.entry import Field
 
 LIST_LIMIT = 5000
 """Rows shown at once; typing narrows a larger corpus (and keeps the list fast)."""
@@ -40,8 +42,8 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         Binding("up", "move(-1)", "Previous", show=False, id="documents.up"),
         Binding("pagedown", "move(20)", "Page down", show=False, id="documents.page-down"),
         Binding("pageup", "move(-20)", "Page up", show=False, id="documents.page-up"),
-        # Priority, so it reaches the screen (and the footer) although the filter box has focus.
-        Binding("enter", "open", "Open", id="documents.open", priority=True),
+        # The filter box has no enter of its own (see Field): enter is this screen's.
+        Binding("enter", "open", "Open", id="documents.open"),
         Binding("ctrl+n", "next_unfinished", "Next unfinished", id="documents.next-unfinished"),
         Binding("ctrl+r", "reload", "Reload", id="documents.reload"),
         Binding("ctrl+g", "app.agreement", "Agreement", id="documents.agreement"),
@@ -67,13 +69,17 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         self._rows: list[DocumentRow] = []
         self.last_opened: int | None = None
         """The document opened last, so the next unfinished one after it is preselected."""
+        self._asked = 0
+        """Reads of the list asked for; the list shown is the answer to read ``_shown``."""
+        self._shown = 0
+        self._opening = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="documents-progress"):
             yield Static("", id="documents-summary")
             yield ProgressBar(total=1, show_eta=False, id="documents-bar")
-        yield Input(
+        yield Field(
             placeholder="type to filter by name · ↑↓ choose · enter opens", id="documents-filter"
         )
         yield DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
@@ -88,26 +94,47 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         table.add_column("status", key="status", width=14)
         table.add_column("spans", key="spans")
         table.add_column("tokens", key="tokens")
-        self.query_one(Input).focus()
+        self.query_one(Field).focus()
 
     def on_screen_resume(self) -> None:
-        self.load()
+        self._opening = False
+        self._reload()
+
+    def on_screen_suspend(self) -> None:
+        self._opening = False  # the article is up: it is the one keys wait for now
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
 
     def watch_filter_text(self) -> None:
-        self.load()
+        self._reload()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_open()
+    @property
+    def busy(self) -> bool:
+        """The list is being read (enter must open a row of the new list, not the old one)
+        or a document is being opened: the app holds keys typed ahead meanwhile."""
+        typed = self.query_one(Field).value.strip() != self.filter_text  # not yet applied
+        return typed or self._shown < self._asked or self._opening
+
+    def _reload(self) -> None:
+        self._asked += 1
+        self.load(self._asked)
+
+    def _settled(self) -> None:
+        release = getattr(self.app, "release_keys", None)
+        if not self.busy and callable(release):
+            release()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:  # shown by ShowsWorkerErrors
+            self._shown = self._asked  # nothing more is coming: keys go on
+            self._settled()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
 
     @work(thread=True, group="documents", exclusive=True, exit_on_error=False)
-    def load(self) -> None:
+    def load(self, generation: int) -> None:
         """Read the page of documents and the progress figures (off the UI thread)."""
         rows = self.store.list_documents(
             self.annotator.id, search=self.filter_text, limit=LIST_LIMIT
@@ -119,6 +146,7 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         total = self.store.count_documents()
         self.app.call_from_thread(
             self._show,
+            generation,
             rows,
             matching,
             stats.done if stats else 0,
@@ -127,8 +155,17 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         )
 
     def _show(
-        self, rows: list[DocumentRow], matching: int, done: int, skipped: int, total: int
+        self,
+        generation: int,
+        rows: list[DocumentRow],
+        matching: int,
+        done: int,
+        skipped: int,
+        total: int,
     ) -> None:
+        if generation < self._asked:
+            return  # a newer read is on its way (the filter changed again)
+        self._shown = generation
         self._rows = rows
         summary = f"{done} / {total} done"
         if skipped:
@@ -151,6 +188,7 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         target = self._preselect()
         if target is not None:
             table.move_cursor(row=target)
+        self._settled()
 
     def _preselect(self) -> int | None:
         """The row of the next unfinished document (after the one opened last)."""
@@ -178,13 +216,15 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             self.query_one(DataTable).move_cursor(row=target)
 
     def action_reload(self) -> None:
-        self.load()
+        self._reload()
 
     def action_open(self) -> None:
+        self.query_one(Field).enter_handled()
         table = self.query_one(DataTable)
         if not self._rows or not 0 <= table.cursor_row < len(self._rows):
             self.notify("No document to open: clear the filter.", severity="warning")
             return
         document_id = self._rows[table.cursor_row].id
         self.last_opened = document_id
+        self._opening = True
         self.post_message(self.OpenRequested(document_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -12,15 +13,32 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 
-class _Field(Input, inherit_bindings=False):
-    """An input whose enter is the dialog's: the dialog closes in the same step as the key,
-    so a key typed right after enter finds the screen below, not a closing field."""
+def without_enter(bindings: list[BindingType]) -> list[BindingType]:
+    """A widget's bindings less its enter, which its screen then has (see Field)."""
+    return [b for b in bindings if not (isinstance(b, Binding) and b.key == "enter")]
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        binding
-        for binding in Input.BINDINGS
-        if not (isinstance(binding, Binding) and binding.key == "enter")
-    ]
+
+class Field(Input, inherit_bindings=False):
+    """An input whose enter belongs to its screen: the screen acts on it in the same step as
+    the key (an Input's own enter only posts a message), so a key typed right after enter
+    finds what enter led to, not a closing field."""
+
+    BINDINGS: ClassVar[list[BindingType]] = without_enter(Input.BINDINGS)
+
+    _enter_pending = False
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys reach a focused field before the app acts on the ones before them. After an
+        # enter, text is not typed here but goes on to the app, which types it in (or holds
+        # it for the screen enter leads to) once enter has been acted on: order is kept.
+        if event.key == "enter":
+            self._enter_pending = True
+        elif self._enter_pending:
+            event.prevent_default()
+
+    def enter_handled(self) -> None:
+        """The screen acted on enter (and stayed, say to show an error): type again."""
+        self._enter_pending = False
 
 
 class EntryDialog(ModalScreen[str | None]):
@@ -45,7 +63,7 @@ class EntryDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id=self._box_id, classes="entry-box"):
             yield Static(self._prompt)
-            yield _Field(value=self._value, select_on_focus=True)
+            yield Field(value=self._value, select_on_focus=True)
 
     @property
     def ready(self) -> bool:
@@ -54,8 +72,10 @@ class EntryDialog(ModalScreen[str | None]):
 
     def action_submit(self) -> None:
         """Close with the text (the callback runs before the next key is handled)."""
+        field = self.query_one(Field)
+        field.enter_handled()
         self._answered = True
-        self.dismiss(self.query_one(_Field).value)
+        self.dismiss(field.value)
 
     def action_cancel(self) -> None:
         self._answered = True
