@@ -257,7 +257,9 @@ def child_ours(kind: str, db: str, out: str) -> dict[str, Any]:
 
     spacy.blank("en")
     store = open_store(f"sqlite:///{db}")
-    # The final flush to disk is part of the export; its share is reported on its own.
+    # The final flush to disk is part of the export; its share is reported on its own. (The
+    # JSONL writer flushes in the background while it writes, every 64 MB, so this is only
+    # what is left at the end; the background flushes are inside the export's time.)
     synced = 0.0
     fsync = output._fsync
 

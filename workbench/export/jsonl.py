@@ -270,12 +270,15 @@ def _shared_tables(chars: int, tokens: int) -> _Tables:
     tables = _TABLES
     if tables is None or chars > tables.chars or tokens > tables.tokens:
         have_chars, have_tokens = (tables.chars, tables.tokens) if tables else (0, 0)
-        tables = _build_tables(
-            min(max(chars, 2 * have_chars, 4096), TABLE_LIMIT),
-            min(max(tokens, 2 * have_tokens, 1024), TABLE_LIMIT),
-        )
+        tables = _build_tables(_grown(have_chars, chars, 4096), _grown(have_tokens, tokens, 1024))
         _TABLES = tables
     return tables
+
+
+def _grown(have: int, need: int, least: int) -> int:
+    """A table size that covers ``need``: ``have`` if it does, else doubled (at least
+    ``least``, at most ``TABLE_LIMIT``)."""
+    return have if need <= have else min(max(need, 2 * have, least), TABLE_LIMIT)
 
 
 class TokensEncoder:
