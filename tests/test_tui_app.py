@@ -519,11 +519,13 @@ async def test_a_name_and_a_filter_typed_before_the_screens_are_up(small_store: 
         type_ahead(app, *"carol", "enter", *"summ", "enter", "shift+right", "1")
         await until(
             pilot,
-            lambda: small_store.find_annotation(
-                small_store.document_by_name("summit"), small_store.annotator("carol").id
-            )
-            is not None
-            and len(saved(small_store, who="carol").spans) == 1,
+            lambda: (
+                small_store.find_annotation(
+                    small_store.document_by_name("summit"), small_store.annotator("carol").id
+                )
+                is not None
+                and len(saved(small_store, who="carol").spans) == 1
+            ),
             "carol's span in summit",
         )
     assert covered(small_store, saved(small_store, who="carol")) == [("Xi Jinping", "FACT")]
