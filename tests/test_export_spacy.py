@@ -406,3 +406,33 @@ def test_exports_are_headless_and_load_spacy_only_when_they_build_docs() -> None
     assert "workbench.export.docbin" in modules
     assert "textual" not in modules
     assert "spacy" not in modules
+
+
+def test_a_full_disk_is_a_one_line_error_and_keeps_the_previous_files(
+    sqlite_store: Store, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os as os_module
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    store = many(sqlite_store, 6)
+    out = workdir / "out"
+    export_spacy(store, out=out, source="all", dev=0.3)
+    before = {name: (out / name).read_bytes() for name in FILES}
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os_module, "fsync", full)  # the flush before the rename
+    result = CliRunner().invoke(
+        app, ["--db", store.db.url, "export", "spacy", "--source", "all", "--out", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0]
+    assert "previous files are unchanged" in lines[0] and "Traceback" not in result.output
+    assert {path.name for path in out.iterdir()} == set(FILES)
+    assert {name: (out / name).read_bytes() for name in FILES} == before

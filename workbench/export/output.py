@@ -77,8 +77,18 @@ class StagedFiles:
     def __enter__(self) -> StagedFiles:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
         self.abort()
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            # A full disk, a quota, an I/O error while writing or renaming: the user's
+            # problem to fix, so one line (the previous files are still there), not a trace.
+            reason = exc.strerror or str(exc)
+            raise WorkbenchError(
+                f"{self.folder}: writing the export failed ({reason}); the previous files"
+                " are unchanged"
+            ) from None
 
 
 def _fsync(path: Path) -> None:
