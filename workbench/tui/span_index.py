@@ -64,9 +64,16 @@ class SpanIndex:
         return list(self.spans[first:last])
 
     def changed(self, other: SpanIndex) -> list[SpanInfo]:
-        """Spans in one index and not (identically) in the other: what a redraw must cover."""
-        mine, theirs = set(self.spans), set(other.spans)
-        return [*(mine - theirs), *(theirs - mine)]
+        """Spans in one index and not in the other: what a redraw must cover. Compared by
+        identity, which a save keeps for every span it did not touch (hashing a thousand
+        spans' fields on every key costs more); equal spans that are new objects (a reload)
+        count as changed, which only repaints them."""
+        mine = {id(span): span for span in self.spans}
+        theirs = {id(span): span for span in other.spans}
+        return [
+            *(span for key, span in mine.items() if key not in theirs),
+            *(span for key, span in theirs.items() if key not in mine),
+        ]
 
 
 def innermost_of(covering: list[SpanInfo]) -> SpanInfo | None:
