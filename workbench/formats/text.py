@@ -31,7 +31,7 @@ def decode_text(data: bytes, where: str) -> str:
             f"{where}: not UTF-8 (byte 0x{bad} at offset {exc.start}); convert it to UTF-8"
         ) from None
     text = text.removeprefix("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():  # not .strip(): that copies the whole text
         raise ImportFormatError(f"{where}: the file is empty (no text to annotate)")
     return text
 
@@ -51,9 +51,9 @@ def text_files(folder: Path) -> Iterator[tuple[Path, str]]:
     """The ``.txt`` files under a folder (recursively, sorted) with their document names:
     the path below the folder without the suffix."""
     for path in sorted(folder.rglob("*")):
-        if (
-            path.is_file()
-            and path.suffix.lower() in TEXT_SUFFIXES
-            and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-        ):
-            yield path, path.relative_to(folder).with_suffix("").as_posix()
+        # The stat of is_file last: the cheap tests rule out most paths that are not .txt files.
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        relative = path.relative_to(folder)
+        if not any(part.startswith(".") for part in relative.parts) and path.is_file():
+            yield path, relative.with_suffix("").as_posix()

@@ -100,7 +100,7 @@ class DocumentStore(StoreBase):
         fresh: list[tuple[NewDocument, str]] = []
         for document, digest in zip(batch, hashes, strict=True):
             where = document.origin or document.name
-            if not document.text.strip():
+            if not document.text or document.text.isspace():  # .strip() would copy the text
                 raise ImportFormatError(f"{where}: the text is empty")
             if digest in stored or digest in run:
                 _, existing = stored.get(digest) or run[digest]
