@@ -470,7 +470,8 @@ async def test_keys_held_for_a_slow_database_are_announced_then_applied(
             ("Vladimir Putin", "STATISTIC"),
             ("Xi Jinping", "FACT"),
         ]
-        assert not screen.busy
+        # The commit is visible before the screen hears back from its writer.
+        await until(pilot, lambda: not screen.busy, "the save acknowledged")
 
 
 async def test_find_selects_the_next_match_for_a_label_key(small_store: Store) -> None:
