@@ -39,7 +39,7 @@ async def test_reviewer_sees_agreement_and_compares_a_document(small_store: Stor
         assert queue[0] == "summit"  # stance and span labels disagree there
         text = str(screen.query_one("#agreement-text").render())
         assert "Agreement of 2 annotators" in text
-        await pilot.press("enter")
+        await pilot.press("c")  # (enter adjudicates: see test_tui_review.py)
         await until(pilot, lambda: isinstance(app.screen, CompareScreen), "comparison")
         compare = app.screen
         views = list(compare.query(DocumentView))

@@ -1,4 +1,5 @@
-"""Snapshots of the key TUI screens: document list, annotated article, help, narrow terminal."""
+"""Snapshots of the key TUI screens: document list, annotated article, help, narrow terminal,
+review."""
 
 # Regenerate after an intended change to the look with
 #   pytest tests/test_tui_snapshots.py --snapshot-update
@@ -146,3 +147,33 @@ def test_narrow_terminal(annotated_store: Store, snap_compare: Callable[..., boo
         await until(pilot, lambda: view.selection() is not None, "the selection")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=narrow)
+
+
+def test_review(db_url: str, snap_compare: Callable[..., bool]) -> None:
+    """Adjudication: gold's span and the open ones listed with their votes, the votes under
+    the cursor and on the document, the next open span selected."""
+    from test_tui_review import three_annotators
+
+    from workbench.tui.screens.review import ReviewScreen
+
+    store = open_store(db_url)
+    store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
+    three_annotators(store)
+    gold = store.annotation(store.document_by_name("summit"), store.annotator("gold").id)
+    store.add_span(gold.id, 0, len("Xi Jinping"), "FACT", stance="CRITICAL")
+    app = WorkbenchApp(store, annotator="lead", document="summit", review=True)
+
+    async def next_open(pilot: Pilot[None]) -> None:
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ReviewScreen) and app.screen.annotation is not None,
+            "the review",
+        )
+        await pilot.press("j")
+        view = app.screen.query_one(DocumentView)
+        await until(pilot, lambda: view.selection() is not None, "the open span")
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=next_open)
+    finally:
+        store.close()

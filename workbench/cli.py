@@ -127,22 +127,56 @@ def annotate(
     # sight: later collections only look at what the session itself allocates.
     gc.disable()
     try:
-        _annotate(ctx, annotator, doc, role, db, scheme)
+        _run_tui(ctx, annotator, doc, role, db, scheme)
     finally:
         gc.enable()
 
 
-def _annotate(
+@app.command()
+@user_errors
+def review(
+    ctx: typer.Context,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Your name (asked for if not given).", show_default=False)
+    ] = None,
+    doc: Annotated[
+        str | None,
+        typer.Option("--doc", help="Adjudicate this document at once.", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Adjudicate into the gold set: the review queue (most disagreement first), each document's
+    gold annotation beside the annotators' votes."""
+    gc.disable()  # as for annotate
+    try:
+        _run_tui(ctx, reviewer, doc, "reviewer", db, scheme, review=True)
+    finally:
+        gc.enable()
+
+
+def _run_tui(
     ctx: typer.Context,
     annotator: str | None,
     doc: str | None,
     role: str | None,
     db: str | None,
     scheme: Path | None,
+    *,
+    review: bool = False,
 ) -> None:
+    from workbench.models import GOLD
     from workbench.tui.config import load_config
 
+    if annotator is not None and annotator.strip() == GOLD:
+        option = "--reviewer" if review else "--annotator"
+        raise fail(f"{option} {GOLD}: the name is reserved for the reviewed set; use your own")
     store = open_store(ctx, db, scheme)
+    if review and store.count_documents() == 0:
+        raise fail(
+            f"{store.db.name} has no documents to review yet; import some "
+            "(`workbench import PATH`) and annotate them first"
+        )
     if store.count_documents() == 0:
         from workbench.importer import import_paths
 
@@ -159,7 +193,9 @@ def _annotate(
     config = load_config()
     from workbench.tui.app import WorkbenchApp
 
-    tui = WorkbenchApp(store, annotator=annotator, document=doc, role=role, config=config)
+    tui = WorkbenchApp(
+        store, annotator=annotator, document=doc, role=role, config=config, review=review
+    )
     gc.freeze()
     gc.enable()
     tui.run()

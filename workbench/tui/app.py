@@ -42,7 +42,8 @@ class DocumentCommands(Provider):
         if not isinstance(app, WorkbenchApp) or app.annotator is None:
             return
         matcher = self.matcher(query)
-        rows = await asyncio.to_thread(app.store.list_documents, app.annotator.id)
+        whose = app.gold if app.reviewing and app.gold is not None else app.annotator
+        rows = await asyncio.to_thread(app.store.list_documents, whose.id)
         for row in rows:
             title = f"open {row.name}"
             score = matcher.match(title)
@@ -74,14 +75,20 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         document: str | None = None,
         role: str | None = None,
         config: TuiConfig | None = None,
+        review: bool = False,
     ) -> None:
+        """``review``: adjudicate (``workbench review``): the home screen is the review queue
+        and documents open on the gold annotation; the person named is a reviewer."""
         super().__init__()
         self.store = store
         """The database every screen reads and writes (always from worker threads)."""
         self.annotator: AnnotatorInfo | None = None
         """Who is annotating; set once the name is known."""
         self._annotator_name = annotator
-        self._role = role
+        self._review = review
+        self._role = "reviewer" if review else role
+        self.gold: AnnotatorInfo | None = None
+        """The reserved gold annotator, when reviewing."""
         self._document_name = document
         self._config = config or TuiConfig()
         self._held_keys: list[tuple[str, str | None]] = []
@@ -119,6 +126,15 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         annotator = self.store.annotator(name, self._role or "annotator")
         if self._role and annotator.role != self._role:
             annotator = self.store.set_role(annotator.name, self._role)
+        # Reviewers adjudicate into the reserved gold annotation (from the agreement screen).
+        gold = self.store.annotator(GOLD, "reviewer") if annotator.role == "reviewer" else None
+        if self._review and gold is not None:
+            document_id = (
+                self.store.document_by_name(self._document_name) if self._document_name else None
+            )
+            self.call_from_thread(self._show_queue, annotator, gold, document_id)
+            return
+        self.gold = gold
         if self._document_name:
             # Straight to the article, read here so that its first frame shows the text; the
             # list is built only if the annotator goes back to it.
@@ -224,6 +240,40 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
             await self._check_bindings(key)
         self.release_keys()
 
+    @property
+    def reviewing(self) -> bool:
+        """Adjudicating (``workbench review``) rather than annotating."""
+        return self._review
+
+    def _show_queue(
+        self, reviewer: AnnotatorInfo, gold: AnnotatorInfo, document_id: int | None
+    ) -> None:
+        """Reviewing: the review queue, and the document asked for (if any) above it."""
+        from workbench.tui.screens.agreement import ReviewQueueScreen
+
+        self.annotator, self.gold = reviewer, gold
+        queue = ReviewQueueScreen(self.store)
+        if isinstance(self.screen, AnnotatorScreen):
+            self.switch_screen(queue)
+        else:
+            self.push_screen(queue)
+        if document_id is not None:
+            self.open_review(document_id)
+        self._opened()
+
+    def open_review(self, document_id: int, queue: tuple[int, ...] | None = None) -> None:
+        """Adjudicate a document: its gold annotation, the annotators' work beside it.
+        ``queue``: the documents in review order (done and n/p follow it)."""
+        if self.annotator is None or self.gold is None:
+            return
+        from workbench.tui.screens.review import ReviewScreen
+
+        screen = ReviewScreen(self.store, self.annotator, self.gold, document_id, queue=queue)
+        if isinstance(self.screen, ReviewScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
     def _show_documents(self, annotator: AnnotatorInfo) -> None:
         self.annotator = annotator
         from workbench.tui.screens.documents import DocumentsScreen
@@ -253,6 +303,9 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         """Show a document for annotation (replacing one already open); ``loaded``: its data,
         if already read (see :func:`read_document`)."""
         if self.annotator is None:
+            return
+        if self._review:
+            self.open_review(document_id)
             return
         screen = AnnotateScreen(self.store, self.annotator, document_id, loaded)
         if isinstance(self.screen, AnnotateScreen):

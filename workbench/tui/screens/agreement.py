@@ -13,23 +13,40 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from workbench.agreement.report import FIELDS, agreement_report, print_agreement
-from workbench.store import AnnotationInfo, DocumentData, Store
+from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, Store
 from workbench.tui.failures import ShowsWorkerErrors
+from workbench.tui.screens.documents import STATUS_LOOK
 from workbench.tui.widgets.document_view import DocumentView
 
 MAX_SIDE_BY_SIDE = 3
 """Annotators shown at once in the comparison (more would leave too little room each)."""
 
 
+class _Queue(DataTable[str], inherit_bindings=False):
+    """The review queue: a table whose enter is the screen's (review), shown in the footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        binding
+        for binding in DataTable.BINDINGS
+        if not (isinstance(binding, Binding) and binding.key == "enter")
+    ]
+
+
 class AgreementScreen(ShowsWorkerErrors, Screen[None]):
     """The same figures as ``workbench agreement``; enter on a queued document compares the
     annotators' labels side by side (read-only)."""
 
-    HELP_INTRO = "Agreement between annotators on documents marked done; enter compares a document."
+    HELP_INTRO = (
+        "Agreement between annotators on documents marked done, and the documents to review, "
+        "most disagreement first: enter adjudicates one into the gold set, c compares the "
+        "annotators side by side."
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "compare", "Compare", id="agreement.compare"),
+        Binding("enter", "review", "Review", id="agreement.review"),
+        Binding("c", "compare", "Compare", id="agreement.compare"),
         Binding("ctrl+r", "reload", "Reload", id="agreement.reload"),
         Binding("q,escape", "back", "Back", id="agreement.back"),
     ]
@@ -38,6 +55,9 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         super().__init__()
         self.store = store
         self._report: dict[str, Any] | None = None
+        self._ids: dict[str, int] = {}
+        """Document ids by name (the report names them)."""
+        self._failed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -46,24 +66,72 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
                 yield Static("Computing agreement…", id="agreement-text")
             with Vertical(id="agreement-queue"):
                 yield Static("Review queue: most disagreement first", classes="heading")
-                yield DataTable(id="agreement-documents", cursor_type="row", zebra_stripes=True)
+                yield _Queue(id="agreement-documents", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "agreement"
         table = self.query_one(DataTable)
-        table.add_columns("document", "disagreement", "worst", *FIELDS)
+        table.add_column("document", key="document")
+        if self._gold is not None:
+            table.add_column("gold", key="gold")
+        table.add_columns("disagreement", "worst", *FIELDS)
         table.focus()
         self.load()
+
+    @property
+    def _gold(self) -> AnnotatorInfo | None:
+        """The gold annotator when the person here adjudicates (a reviewer), else None."""
+        gold = getattr(self.app, "gold", None)
+        return gold if isinstance(gold, AnnotatorInfo) else None
+
+    def on_screen_resume(self) -> None:
+        if self._report is not None and self._gold is not None:
+            self.load_gold()  # back from adjudicating: the gold column may have changed
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="gold")
+    def load_gold(self) -> None:
+        """Re-read only the gold status of each document (the figures do not change)."""
+        statuses = self._gold_statuses()
+        self.app.call_from_thread(self._show_gold, statuses)
+
+    def _gold_statuses(self) -> dict[str, str]:
+        gold = self._gold
+        if gold is None:
+            return {}
+        return {row.name: row.status for row in self.store.list_documents(gold.id)}
+
+    def _show_gold(self, statuses: dict[str, str]) -> None:
+        table = self.query_one(DataTable)
+        for name in table.rows:
+            assert name.value is not None
+            table.update_cell(name, "gold", _gold_cell(statuses.get(name.value)))
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
         """Compute the report off the UI thread (seconds for a large corpus)."""
         report = agreement_report(self.store)
-        self.app.call_from_thread(self._show, report)
+        ids = {row.name: row.id for row in self.store.list_documents()}
+        self.app.call_from_thread(self._show, report, ids, self._gold_statuses())
 
-    def _show(self, report: dict[str, Any]) -> None:
+    @property
+    def busy(self) -> bool:
+        """The first report is still being computed: keys typed meanwhile (enter) wait."""
+        return self._report is None and not self._failed
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self._failed = True
+            self._settled()
+
+    def _settled(self) -> None:
+        release = getattr(self.app, "release_keys", None)
+        if callable(release):
+            release()
+
+    def _show(self, report: dict[str, Any], ids: dict[str, int], gold: dict[str, str]) -> None:
         self._report = report
+        self._ids = ids
         self._render_figures()
         table = self.query_one(DataTable)
         table.clear()
@@ -71,11 +139,13 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
             agreement = row["agreement"]
             table.add_row(
                 row["name"],
+                *([_gold_cell(gold.get(row["name"]))] if self._gold is not None else []),
                 f"{row['disagreement']:.3f}",
                 row["worst_field"],
                 *("–" if agreement[f] is None else f"{agreement[f]:.3f}" for f in FIELDS),
                 key=row["name"],
             )
+        self._settled()
 
     def _render_figures(self) -> None:
         if self._report is None:
@@ -96,17 +166,39 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         self.load()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()  # the home screen of `workbench review`
 
-    def action_compare(self) -> None:
+    def _highlighted(self) -> str | None:
         table = self.query_one(DataTable)
         if self._report is None or not table.row_count:
-            return
-        name = self._report["documents"][table.cursor_row]["name"]
-        self.app.push_screen(CompareScreen(self.store, name, self._report["annotators"]))
+            return None
+        name: str = self._report["documents"][table.cursor_row]["name"]
+        return name
 
-    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_compare()
+    def action_compare(self) -> None:
+        """Each annotator's labels of the highlighted document side by side (read-only)."""
+        name = self._highlighted()
+        if name is not None and self._report is not None:
+            self.app.push_screen(CompareScreen(self.store, name, self._report["annotators"]))
+
+    def action_review(self) -> None:
+        """Adjudicate the highlighted document; done moves on through the queue."""
+        name = self._highlighted()
+        open_review = getattr(self.app, "open_review", None)
+        if name is None or self._report is None:
+            return
+        if not callable(open_review) or getattr(self.app, "gold", None) is None:
+            self.notify("Adjudicating is for reviewers: start with `workbench review`.")
+            return
+        queue = tuple(self._ids[row["name"]] for row in self._report["documents"])
+        open_review(self._ids[name], queue)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_review()
 
 
 class CompareScreen(ShowsWorkerErrors, Screen[None]):
@@ -176,3 +268,18 @@ class CompareScreen(ShowsWorkerErrors, Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _gold_cell(status: str | None) -> Text:
+    """How far a document's adjudication is: not started, started, done or skipped."""
+    text, style = STATUS_LOOK[status or "todo"]
+    return Text(text, style=style)
+
+
+class ReviewQueueScreen(AgreementScreen):
+    """The home screen of ``workbench review``: the agreement figures and the review queue."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "back", "Quit", id="review-queue.quit"),
+        Binding("escape", "back", "Quit", show=False, id="review-queue.quit-escape"),
+    ]

@@ -32,6 +32,9 @@ class SidePanel(Vertical):
             self.kind = kind
             """``stance`` or ``topics``."""
 
+    DOCUMENT_TITLE = "Document"
+    """The heading of the document's labels."""
+
     def __init__(self, scheme: Scheme, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.scheme = scheme
@@ -67,7 +70,7 @@ class SidePanel(Vertical):
 
     def show_document(self, annotation: AnnotationInfo) -> None:
         """The document's stance, topics, status and note."""
-        text = Text("Document", style="bold")
+        text = Text(self.DOCUMENT_TITLE, style="bold")
         text.append(f"  {annotation.status.replace('_', ' ')}\n", style="dim")
         text.append("stance ", style="dim")
         text.append_text(self._label("stance", annotation.stance))

@@ -1,0 +1,207 @@
+"""Adjudication (``workbench review``) driven by keys: the queue, the open spans, accepting one
+or the majority, labelling differently, done, undo; every result checked in the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SEEDS, SMALL_TEXTS
+from test_cli import assert_user_error, invoke
+from test_tui_app import SIZE, covered, saved, type_ahead, until
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from workbench.store import Store, open_store
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.agreement import ReviewQueueScreen
+from workbench.tui.screens.review import ReviewList, ReviewScreen
+from workbench.tui.widgets.document_view import DocumentView
+
+TEXT = SMALL_TEXTS["summit"]
+
+# (annotator, covered text, claim type, stance, topics) on "summit".
+SPANS = [
+    ("alice", "Xi Jinping", "FACT", "CRITICAL", ("ECONOMY",)),
+    ("bob", "Xi Jinping", "FACT", "CRITICAL", ("ECONOMY", "UKRAINE")),
+    ("carol", "Xi Jinping", "FACT", "NEUTRAL", ()),
+    ("alice", "Vladimir Putin", "QUOTE", None, ()),
+    ("bob", "Vladimir Putin", "QUOTE", "SUPPORTIVE", ()),
+    ("carol", "Moscow", "OPINION", None, ()),
+]
+DOCUMENT_LABELS = {
+    "alice": ("SUPPORTIVE", ("ECONOMY",)),
+    "bob": ("SUPPORTIVE", ("ECONOMY", "ENERGY")),
+    "carol": ("CRITICAL", ("ECONOMY",)),
+}
+
+
+def three_annotators(store: Store) -> None:
+    """alice, bob and carol done on "summit" (see SPANS) and, disagreeing, on "energy"."""
+    summit = store.document_by_name("summit")
+    energy = store.document_by_name("energy")
+    for name, (stance, topics) in DOCUMENT_LABELS.items():
+        annotator = store.annotator(name)
+        annotation = store.annotation(summit, annotator.id)
+        for who, text, label, span_stance, span_topics in SPANS:
+            if who == name:
+                start = TEXT.index(text)
+                store.add_span(
+                    annotation.id,
+                    start,
+                    start + len(text),
+                    label,
+                    stance=span_stance,
+                    topics=span_topics,
+                )
+        store.set_stance(annotation.id, stance)
+        store.set_topics(annotation.id, topics)
+        store.set_status(annotation.id, "done")
+        other = store.annotation(energy, annotator.id)
+        store.add_span(other.id, 0, 6, "FACT" if name == "alice" else "QUOTE")  # "Russia"
+        store.set_status(other.id, "done")
+
+
+async def reviewing(pilot: Pilot[None], name: str = "summit") -> ReviewScreen:
+    def shown() -> bool:
+        screen = pilot.app.screen
+        return (
+            isinstance(screen, ReviewScreen)
+            and screen.annotation is not None
+            and screen.document is not None
+            and screen.document.name == name
+        )
+
+    await until(pilot, shown, f"the review of {name}")
+    screen = pilot.app.screen
+    assert isinstance(screen, ReviewScreen)
+    return screen
+
+
+def selected(screen: ReviewScreen) -> str:
+    view = screen.query_one(DocumentView)
+    selection = view.selection()
+    assert selection is not None and screen.document is not None
+    start, end = screen.document.tokens.char_span(*selection)
+    return screen.document.text[start:end]
+
+
+async def test_accept_an_open_span_label_another_then_the_majority(small_store: Store) -> None:
+    three_annotators(small_store)
+    before = {name: saved(small_store, "summit", name) for name in DOCUMENT_LABELS}
+    app = WorkbenchApp(small_store, annotator="lead", document="summit", review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await reviewing(pilot)
+        assert small_store.annotator("lead").role == "reviewer"
+        assert screen.votes.total == 3
+        listed = screen.query_one(ReviewList)
+        assert [(s.label, s.id < 0) for s in listed.spans] == [
+            ("FACT", True),
+            ("QUOTE", True),
+            ("OPINION", True),
+        ]
+
+        await pilot.press("j")  # the first open span: selected, not yet saved
+        assert selected(screen) == "Xi Jinping"
+        await pilot.press("a")
+        await until(pilot, lambda: len(saved(small_store, who="gold").spans) == 1, "accept")
+        gold = saved(small_store, who="gold")
+        assert covered(small_store, gold) == [("Xi Jinping", "FACT")]
+        # As the annotators marked it: stance by plurality, topics more than half gave.
+        assert (gold.spans[0].stance, gold.spans[0].topics) == ("CRITICAL", ("ECONOMY",))
+        await until(pilot, lambda: not screen.busy, "the save shown")
+        assert [(s.label, s.id > 0) for s in listed.spans] == [
+            ("FACT", True),  # now gold's
+            ("QUOTE", False),
+            ("OPINION", False),
+        ]
+
+        await pilot.press("j", "j")  # past "Vladimir Putin" to carol's "Moscow"
+        assert selected(screen) == "Moscow"
+        await pilot.press("2")  # the reviewer's own call: a claim key labels the selection
+        await until(pilot, lambda: len(saved(small_store, who="gold").spans) == 2, "label")
+
+        await pilot.press("A")  # the majority: "Vladimir Putin", stance and topics
+        await until(pilot, lambda: len(saved(small_store, who="gold").spans) == 3, "majority")
+        gold = saved(small_store, who="gold")
+        assert covered(small_store, gold) == [
+            ("Xi Jinping", "FACT"),
+            ("Vladimir Putin", "QUOTE"),
+            ("Moscow", "STATISTIC"),
+        ]
+        assert gold.spans[1].stance == "SUPPORTIVE"
+        assert (gold.stance, gold.topics) == ("SUPPORTIVE", ("ECONOMY",))
+        await until(pilot, lambda: not screen.busy, "the majority shown")
+        await pilot.press("A")
+        await until(pilot, lambda: "already has everything" in status(screen), "nothing left")
+
+        await pilot.press("u")  # undo goes one change back: the topics
+        await until(pilot, lambda: saved(small_store, who="gold").topics == (), "undo")
+        assert saved(small_store, who="gold").stance == "SUPPORTIVE"
+
+        await pilot.press("d")  # gold done, on to the next document gold lacks
+        await reviewing(pilot, "energy")
+    assert saved(small_store, who="gold").status == "done"
+    # Adjudicating never touches the annotators' own work.
+    assert {name: saved(small_store, "summit", name) for name in DOCUMENT_LABELS} == before
+
+
+def status(screen: ReviewScreen) -> str:
+    return str(screen.query_one("#status-line").render())
+
+
+async def test_the_queue_opens_most_disagreed_first_and_keys_typed_ahead_wait(
+    small_store: Store,
+) -> None:
+    three_annotators(small_store)
+    app = WorkbenchApp(small_store, annotator="lead", review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        # Typed before the queue is computed: enter opens its first document, j and a wait
+        # for that document to load.
+        type_ahead(app, "enter", "j", "a")
+        screen = await reviewing(pilot, "summit")  # stance, topics and spans disagree
+        await until(pilot, lambda: len(saved(small_store, who="gold").spans) == 1, "a")
+        assert covered(small_store, saved(small_store, who="gold")) == [("Xi Jinping", "FACT")]
+        assert screen.queue is not None and len(screen.queue) == 2
+
+        await until(pilot, lambda: not screen.busy, "the save shown")
+        await pilot.press("d")  # done: the next in the queue
+        await reviewing(pilot, "energy")
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ReviewQueueScreen), "the queue")
+        queue = app.screen
+        assert isinstance(queue, ReviewQueueScreen)
+        table = queue.query_one(DataTable)
+        await until(
+            pilot, lambda: "done" in str(table.get_cell("summit", "gold")), "summit's gold done"
+        )
+        assert "todo" in str(table.get_cell("energy", "gold"))  # opened, nothing done yet
+        await pilot.press("q")  # q on the queue leaves
+        await until(pilot, lambda: not app.is_running, "the app to end")
+    assert saved(small_store, who="gold").status == "done"
+
+
+async def test_a_reviewer_adjudicates_from_the_agreement_screen(small_store: Store) -> None:
+    three_annotators(small_store)
+    app = WorkbenchApp(small_store, annotator="lead", role="reviewer")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.gold is not None, "the reviewer")
+        await pilot.press("ctrl+g")
+        type_ahead(app, "enter")  # typed before the report is in: it waits for it
+        screen = await reviewing(pilot, "summit")
+        await pilot.press("q")
+        await until(pilot, lambda: not isinstance(app.screen, ReviewScreen), "back")
+        assert screen.votes.total == 3
+
+
+def test_review_refuses_the_reserved_name_and_an_empty_database(tmp_path: Path) -> None:
+    db = str(tmp_path / "empty.db")
+    assert_user_error(invoke("review", "--reviewer", "gold", "--db", db), "reserved")
+    assert_user_error(invoke("review", "--reviewer", "lead", "--db", db), "no documents")
+    assert open_store(db).annotators() == []
+
+
+def test_review_of_an_unknown_document_is_a_clear_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "w.db")
+    assert invoke("import", str(SEEDS), "--db", db).exit_code == 0
+    result = invoke("review", "--reviewer", "lead", "--doc", "nope", "--db", db)
+    assert_user_error(result, "nope")
