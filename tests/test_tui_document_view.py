@@ -445,3 +445,29 @@ def test_messages_carry_the_view_as_control(message: type[Message]) -> None:
     view = DocumentView()
     made = message(view, 3)  # type: ignore[call-arg]
     assert made.control is view
+
+
+@run
+async def test_marks_are_drawn_apart_from_spans_and_repaint_only_their_lines() -> None:
+    app = ViewApp(spans=SPANS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await started(pilot)
+        assert view.line_layout is not None
+        line = view.line_layout.locate(at("Moscow"))[0]
+        plain = list(view.render_line(line))
+
+        def segment(strip: list[Any], word: str) -> Any:
+            return next(seg for seg in strip if word in seg.text)
+
+        before = view.paint_count
+        view.set_marks([span(-1, at("Moscow"), at("Moscow") + 1, "OPINION")])
+        await pilot.pause()
+        assert view.paint_count - before == 1  # the marked line only
+        marked = list(view.render_line(line))
+        moscow = segment(marked, "Moscow")
+        assert moscow.text == "Moscow" and moscow.style.italic and moscow.style.underline
+        assert not segment(marked, "met").style.italic
+        assert [s.id for s in view.spans_at(at("Moscow"))] == [1]  # a mark is not a span
+        view.set_marks([])
+        await pilot.pause()
+        assert list(view.render_line(line)) == plain

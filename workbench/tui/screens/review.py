@@ -129,6 +129,8 @@ class ReviewScreen(AnnotateScreen):
         self.queue = queue
         self.statuses = statuses
         self.votes = Votes.of(())
+        self._open_spans: tuple[SpanInfo, ...] = ()
+        """Each candidate as a span (id: minus one minus its place in ``votes.candidates``)."""
         self._open_key: tuple[int, int, str] | None = None
         """The open span j or k last selected (the next press goes on from it)."""
         self._votes_shown: object = None
@@ -170,6 +172,11 @@ class ReviewScreen(AnnotateScreen):
 
     def _reviewed(self, document: DocumentData, annotation: AnnotationInfo, votes: Votes) -> None:
         self.votes = votes
+        # Made once, so that the view and the list see the same objects after each save
+        # (they repaint only what changed, by identity).
+        self._open_spans = tuple(
+            _as_span(candidate, -(index + 1)) for index, candidate in enumerate(votes.candidates)
+        )
         self.query_one(ReviewList).votes = votes
         self._loaded(document, annotation)
         self.sub_title = f"review {document.name} · {self.reviewer.name}"
@@ -183,16 +190,17 @@ class ReviewScreen(AnnotateScreen):
     # -- showing ------------------------------------------------------------------------------
 
     def _list_spans(self) -> None:
-        """Gold's spans and the open ones (negative ids: their place in ``votes.candidates``)."""
+        """Gold's spans and the open ones, listed and marked in the article."""
         if self.document is None or self.annotation is None:
             return
         taken = {span_key(span) for span in self.annotation.spans}
-        rows = list(self.annotation.spans)
-        for index, candidate in enumerate(self.votes.candidates):
-            if candidate.key not in taken:
-                rows.append(_as_span(candidate, -(index + 1)))
-        rows.sort(key=lambda s: (s.start, -s.end, s.label, s.id < 0))
-        focus = self.query_one(DocumentView).focused_span
+        missing = [span for span in self._open_spans if span_key(span) not in taken]
+        rows = sorted(
+            (*self.annotation.spans, *missing), key=lambda s: (s.start, -s.end, s.label, s.id < 0)
+        )
+        view = self.query_one(DocumentView)
+        view.set_marks(missing)  # in the article: underlined in the warning colour
+        focus = view.focused_span
         self.query_one(SidePanel).show_spans(
             tuple(rows), self.document.text, focus.id if focus else None
         )

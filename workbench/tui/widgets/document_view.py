@@ -74,6 +74,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         "document-view--span-focus",
         "document-view--gutter",
         "document-view--tag",
+        "document-view--mark",
     }
     """Looks layered over the label colours (only what they set is used), except the
     selection, which replaces them."""
@@ -91,6 +92,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         & > .document-view--span-focus { text-style: bold; }
         & > .document-view--gutter { background: $surface; }
         & > .document-view--tag { text-style: bold; }
+        & > .document-view--mark { color: $text-warning; text-style: italic underline; }
     }
     """
     # overflow-y is "scroll", not "auto": a scroll bar that came and went with the length
@@ -182,6 +184,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout: LineLayout | None = None
         self._render_width = 0
         self._spans = SpanIndex()
+        self._marks: SpanIndex | None = None
         self._cursor = 0
         self._anchor: int | None = None
         self._focus: SpanInfo | None = None
@@ -205,6 +208,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._metrics = TokenMetrics.measure(text, tokens)
         self._layout = None
         self._spans = SpanIndex()
+        self._marks = None
         self._focus = None
         old_selection = self.selection()
         self._anchor, self._goal_x = None, None
@@ -224,13 +228,22 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         re-painted."""
         old = self._spans
         self._spans = SpanIndex(spans)
-        changed = self._spans.changed(old)
+        self._repaint(self._spans.changed(old))
+        self._refocus()
+
+    def set_marks(self, spans: Iterable[SpanInfo]) -> None:
+        """Mark token ranges apart from the spans (underlined, in the warning colour; they are
+        not spans: no tag, no focus). Lines are re-painted as for :meth:`set_spans`."""
+        old = self._marks or SpanIndex()
+        self._marks = SpanIndex(spans)
+        self._repaint(self._marks.changed(old))
+
+    def _repaint(self, changed: list[SpanInfo]) -> None:
         if len(changed) > _REPAINT_ALL_OVER:
             self._clear_lines()  # e.g. the first load: cheaper than a thousand small ranges
         else:
             for span in changed:
                 self._invalidate_tokens(span.token_start, span.token_end)
-        self._refocus()
 
     def set_colors(self, colors: Mapping[str, str]) -> None:
         """Set the label colours (label name to any colour Textual parses); repaints all."""
@@ -296,7 +309,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             self.paint_count += 1
             state = LineState(self._cursor, self.selection(), self._focus)
             strip = self._painter.paint(
-                self._text, layout, self._spans, state, line, self._render_width
+                self._text, layout, self._spans, state, line, self._render_width, self._marks
             )
             self._lines.set(line, strip)
         if strip.cell_length != width:  # resized, and the re-wrap has not run yet

@@ -45,6 +45,9 @@ class Look(NamedTuple):
     """The cell is in the selection."""
     cursor: bool = False
     """The cell is the cursor token."""
+    marked: bool = False
+    """A marked range covers the cell (spans shown apart from the labelled ones, e.g. the
+    spans annotators marked that a gold annotation lacks)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class LinePainter:
                 style += self._component("document-view--span-nested")
             if look.focus:
                 style += self._component("document-view--span-focus")
+            if look.marked:
+                style += self._component("document-view--mark")
             if look.selected:
                 style += self._component("document-view--selection")
             if look.cursor:
@@ -161,8 +166,10 @@ class LinePainter:
         state: LineState,
         line: int,
         width: int,
+        marks: SpanIndex | None = None,
     ) -> Strip:
-        """Line ``line`` as a strip exactly ``width`` cells wide (gutter included)."""
+        """Line ``line`` as a strip exactly ``width`` cells wide (gutter included);
+        ``marks``: ranges drawn with the mark look (their labels are not shown)."""
         base = self.base()
         fragments = layout.line_fragments(line)
         if not fragments:
@@ -185,6 +192,7 @@ class LinePainter:
             run.append(shown)
 
         over = spans.overlapping(first, stop)
+        marked_over = marks.overlapping(first, stop) if marks is not None else []
         selection, focus = state.selection, state.focus
         sel_start, sel_stop = selection if selection is not None else (0, 0)
         cells = 0
@@ -205,6 +213,8 @@ class LinePainter:
                     nested=len(both) > 1,
                     focus=in_focus and focus is not None and focus.token_start <= previous,
                     selected=sel_start <= previous and token < sel_stop,
+                    marked=bool(marked_over)
+                    and any(m.token_start <= previous and token < m.token_end for m in marked_over),
                 )
                 draw(" " * (fragment.x - cells), self.style(gap))
                 cells = fragment.x
@@ -215,6 +225,8 @@ class LinePainter:
                 focus=in_focus,
                 selected=sel_start <= token < sel_stop,
                 cursor=token == state.cursor,
+                marked=bool(marked_over)
+                and any(m.token_start <= token < m.token_end for m in marked_over),
             )
             shown = display_text(text[fragment.start : fragment.end])
             drawn = fragment.width
