@@ -14,6 +14,10 @@ from textual.widgets import DataTable, Static
 GROUP_TITLES = {
     "DocumentView": "Moving and selecting",
     "AnnotateScreen": "Annotating",
+    "ReviewScreen": "Adjudicating",
+    "AgreementScreen": "Agreement",
+    "ReviewQueueScreen": "Review queue",
+    "CompareScreen": "Comparing",
     "DocumentsScreen": "Document list",
     "WorkbenchApp": "Everywhere",
 }
