@@ -205,3 +205,30 @@ def test_review_of_an_unknown_document_is_a_clear_error(tmp_path: Path) -> None:
     assert invoke("import", str(SEEDS), "--db", db).exit_code == 0
     result = invoke("review", "--reviewer", "lead", "--doc", "nope", "--db", db)
     assert_user_error(result, "nope")
+
+
+async def test_gold_is_shared_a_clash_is_refused_and_reload_shows_it(small_store: Store) -> None:
+    three_annotators(small_store)
+    app = WorkbenchApp(small_store, annotator="lead", document="summit", review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await reviewing(pilot)
+        await pilot.press("right", "right", "right")  # on "Vladimir"
+        view = screen.query_one(DocumentView)
+        cursor = view.cursor
+        # Another reviewer accepts "Vladimir Putin" meanwhile.
+        gold = saved(small_store, who="gold")
+        start = TEXT.index("Vladimir Putin")
+        small_store.add_span(gold.id, start, start + len("Vladimir Putin"), "QUOTE")
+        await pilot.press("a")  # the same span again: refused, with the reason, nothing lost
+        await until(pilot, lambda: "already a QUOTE span" in status(screen), "the refusal")
+        assert len(saved(small_store, who="gold").spans) == 1
+
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "reloaded" in status(screen), "the reload")
+        assert screen.annotation is not None and len(screen.annotation.spans) == 1
+        assert view.cursor == cursor
+        assert [(s.label, s.id > 0) for s in screen.query_one(ReviewList).spans] == [
+            ("FACT", False),
+            ("QUOTE", True),
+            ("OPINION", False),
+        ]

@@ -18,6 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from workbench.models import GOLD
 from workbench.review import Candidate, MajorityPlan, Vote, Votes, majority_plan, span_key
@@ -58,6 +59,12 @@ class ReviewList(SpanList):
     def __init__(self, scheme: Scheme, *, id: str | None = None) -> None:
         super().__init__(scheme, id=id)
         self.votes = Votes.of(())
+
+    def set_votes(self, votes: Votes) -> None:
+        """The votes the rows show (rows drawn with older votes are dropped)."""
+        self.votes = votes
+        self._rows.clear()
+        self.refresh()
 
     def _row(self, span: SpanInfo) -> list[Segment]:
         segments = self._rows.get(span)
@@ -110,6 +117,7 @@ class ReviewScreen(AnnotateScreen):
         Binding("j", "open_span(1)", "Next open", id="review.next-open"),
         Binding("k", "open_span(-1)", "Prev open", show=False, id="review.prev-open"),
         Binding("c", "compare", "Compare", show=False, id="review.compare"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="review.reload"),
         Binding("q", "back", "Queue", id="review.back"),
     ]
 
@@ -131,6 +139,8 @@ class ReviewScreen(AnnotateScreen):
         self.votes = Votes.of(())
         self._open_spans: tuple[SpanInfo, ...] = ()
         """Each candidate as a span (id: minus one minus its place in ``votes.candidates``)."""
+        self._reloading = False
+        self._before_reload: AnnotationInfo | None = None
         self._open_key: tuple[int, int, str] | None = None
         """The open span j or k last selected (the next press goes on from it)."""
         self._votes_shown: object = None
@@ -170,22 +180,55 @@ class ReviewScreen(AnnotateScreen):
         document, annotation, votes = read_review(self.store, self.document_id, self.statuses)
         self.app.call_from_thread(self._reviewed, document, annotation, votes)
 
+    def action_reload(self) -> None:
+        """Read gold and the annotators' work again: gold is shared, and another reviewer
+        may have changed it (the cursor stays where it is)."""
+        if self.annotation is None or self.busy:
+            return
+        self._reloading, self._load_failed = True, False
+        self._before_reload = self.annotation
+        self.annotation = None  # busy until it is back: keys typed meanwhile wait
+        self.load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed reload (the error is shown) leaves the screen as it was."""
+        if event.state == WorkerState.ERROR and event.worker.name == "load" and self._reloading:
+            self._reloading = False
+            self.annotation = self._before_reload
+
     def _reviewed(self, document: DocumentData, annotation: AnnotationInfo, votes: Votes) -> None:
+        if self._reloading:
+            self._reloading = False
+            cursor = self.query_one(DocumentView).cursor
+            self._set_votes(votes)
+            self._show(annotation)
+            self.query_one(DocumentView).move_cursor_to(cursor)
+            self._status(f"reloaded: {self._summary(annotation)}")
+            self._settled()
+            return
+        self._set_votes(votes)
+        self._loaded(document, annotation)
+        self.sub_title = f"review {document.name} · {self.reviewer.name}"
+        self._status(f"{document.name}: {self._summary(annotation)}: j selects the first")
+
+    def _summary(self, annotation: AnnotationInfo) -> str:
+        votes = self.votes
+        names = ", ".join(a.annotator for a in votes.annotations) or "nobody"
+        open_spans = len(votes.pending(annotation))
+        return (
+            f"{votes.total} annotator{'s' * (votes.total != 1)} ({names}), "
+            f"{open_spans} span{'s' * (open_spans != 1)} gold lacks"
+        )
+
+    def _set_votes(self, votes: Votes) -> None:
         self.votes = votes
         # Made once, so that the view and the list see the same objects after each save
         # (they repaint only what changed, by identity).
         self._open_spans = tuple(
             _as_span(candidate, -(index + 1)) for index, candidate in enumerate(votes.candidates)
         )
-        self.query_one(ReviewList).votes = votes
-        self._loaded(document, annotation)
-        self.sub_title = f"review {document.name} · {self.reviewer.name}"
-        names = ", ".join(a.annotator for a in votes.annotations) or "nobody"
-        open_spans = len(votes.pending(annotation))
-        self._status(
-            f"{document.name}: {votes.total} annotator{'s' * (votes.total != 1)} ({names}), "
-            f"{open_spans} span{'s' * (open_spans != 1)} gold lacks: j selects the first"
-        )
+        self.query_one(ReviewList).set_votes(votes)
+        self._votes_shown = None
 
     # -- showing ------------------------------------------------------------------------------
 
