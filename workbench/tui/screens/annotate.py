@@ -64,6 +64,8 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
 
     BLANK = True
     """Its widgets cover it whole: no background of its own to draw in each frame."""
+    PANEL: ClassVar[type[SidePanel]] = SidePanel
+    """The side panel's class (the review screen shows votes in its own)."""
     HELP_INTRO = (
         "Move with the arrows, shift+arrows select, a claim-type key labels the selection or "
         "the token under the cursor (or relabels the span there). Every change is saved at once."
@@ -147,7 +149,7 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
         with _Body(id="annotate-body"):
             yield DocumentView(id="document")
             with _Frame(id="side-box"):
-                yield SidePanel(self.store.scheme, id="side")
+                yield self.PANEL(self.store.scheme, id="side")
         with _Frame(id="annotate-bottom"):
             yield Static("Loading…", id="status-line", markup=False)
             yield Footer()
@@ -647,18 +649,26 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
         self._leaving = False
         self._settled()
 
+    ALL_DONE = "Every document is done or skipped."
+    """Said when done or skip finds no unfinished document left."""
+
+    def _document_order(self) -> tuple[list[int], dict[int, str]]:
+        """The documents in the order next and previous follow, and this annotator's status
+        of each (by name; read in a worker)."""
+        rows = self.store.list_documents(self.annotator.id)
+        return [row.id for row in rows], {row.id: row.status for row in rows}
+
     @work(thread=True, exit_on_error=False, name="open-next")
     def open_next(self, *, unfinished: bool = False, step: int = 1) -> None:
         """Open the next unfinished document, or the next/previous one by name."""
         self.writer.drain()  # the status change must be saved before choosing what is next
-        rows = self.store.list_documents(self.annotator.id)
-        ids = [row.id for row in rows]
+        ids, status = self._document_order()
         here = ids.index(self.document_id) if self.document_id in ids else -1
         if unfinished:
-            later = rows[here + 1 :] + rows[: max(here, 0)]
-            target = next((r.id for r in later if r.status in ("todo", "in_progress")), None)
+            later = ids[here + 1 :] + ids[: max(here, 0)]
+            target = next((i for i in later if status.get(i) in ("todo", "in_progress")), None)
             if target is None:
-                self.app.call_from_thread(self.notify, "Every document is done or skipped.")
+                self.app.call_from_thread(self.notify, self.ALL_DONE)
                 self.app.call_from_thread(self._stay)
                 self.app.call_from_thread(self.action_back)
                 return

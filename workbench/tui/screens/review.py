@@ -17,14 +17,14 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from workbench.models import GOLD
 from workbench.review import Candidate, MajorityPlan, Vote, Votes, majority_plan, span_key
 from workbench.scheme import Scheme
 from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, SpanInfo, Store
-from workbench.tui.screens.annotate import AnnotateScreen, _Body, _Frame, read_document
+from workbench.tui.screens.annotate import AnnotateScreen, read_document
 from workbench.tui.widgets.document_view import DocumentView
 from workbench.tui.widgets.side_panel import SidePanel
 from workbench.tui.widgets.span_list import SpanList, excerpt
@@ -105,6 +105,7 @@ class ReviewPanel(SidePanel):
 class ReviewScreen(AnnotateScreen):
     """One document's gold annotation, built from the annotators' pooled work."""
 
+    PANEL = ReviewPanel
     HELP_INTRO = (
         "Build the gold annotation: j selects the next span an annotator marked that gold "
         "lacks (k the previous), a accepts it as they marked it, A accepts everything the "
@@ -144,17 +145,6 @@ class ReviewScreen(AnnotateScreen):
         self._open_key: tuple[int, int, str] | None = None
         """The open span j or k last selected (the next press goes on from it)."""
         self._votes_shown: object = None
-
-    def compose(self) -> ComposeResult:
-        with _Frame(id="annotate-top"):
-            yield Header()
-        with _Body(id="annotate-body"):
-            yield DocumentView(id="document")
-            with _Frame(id="side-box"):
-                yield ReviewPanel(self.store.scheme, id="side")
-        with _Frame(id="annotate-bottom"):
-            yield Static("Loading…", id="status-line", markup=False)
-            yield Footer()
 
     FOOTER_HIDDEN: ClassVar[frozenset[str]] = frozenset(
         {
@@ -418,30 +408,12 @@ class ReviewScreen(AnnotateScreen):
 
     # -- moving on ----------------------------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, name="open-next")
-    def open_next(self, *, unfinished: bool = False, step: int = 1) -> None:
-        """The next document of the queue whose gold is not done or skipped, or the
-        next/previous one in the queue."""
-        self.writer.drain()  # the status change must be saved before choosing what is next
-        status = {row.id: row.status for row in self.store.list_documents(self.annotator.id)}
-        ids = list(self.queue) if self.queue is not None else list(status)
-        here = ids.index(self.document_id) if self.document_id in ids else -1
-        if unfinished:
-            later = ids[here + 1 :] + ids[: max(here, 0)]
-            target = next((i for i in later if status.get(i) in ("todo", "in_progress")), None)
-            if target is None:
-                self.app.call_from_thread(self.notify, "Every document in the queue is reviewed.")
-                self.app.call_from_thread(self._stay)
-                self.app.call_from_thread(self.action_back)
-                return
-        else:
-            index = here + step
-            if not 0 <= index < len(ids):
-                self.app.call_from_thread(self._status, "no more documents that way")
-                self.app.call_from_thread(self._stay)
-                return
-            target = ids[index]
-        self.app.call_from_thread(self._open, target)
+    ALL_DONE = "Every document in the queue is reviewed."
+
+    def _document_order(self) -> tuple[list[int], dict[int, str]]:
+        """The queue's order (most disagreement first) when there is one; gold's statuses."""
+        ids, status = super()._document_order()
+        return (list(self.queue) if self.queue is not None else ids), status
 
     def _open(self, document_id: int) -> None:
         self.app.switch_screen(
