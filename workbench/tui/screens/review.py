@@ -33,6 +33,7 @@ REVIEW_EXCERPT = 21
 """Characters of span text on a row of the review list (the votes take the rest)."""
 STATUSES = ("done",)
 """Whose work is pooled by default: annotations marked done (as agreement counts them)."""
+_DIM = Style(dim=True)
 
 
 def read_review(
@@ -75,18 +76,13 @@ class ReviewList(SpanList):
                 f"{'✓' if in_gold else '·'}{count}/{self.votes.total} ",
                 Style(color="green" if in_gold else "yellow", bold=in_gold),
             )
-            label = self.scheme.get("claim_type", span.label)
-            style = Style.parse(f"bold {label.color if label else ''}".strip())
             segments = [
                 mark,
-                Segment(f"{span.label[:4]:<4} ", style),
+                Segment(f"{span.label[:4]:<4} ", self._label_style(span.label)),
                 Segment(excerpt(self._text, span, REVIEW_EXCERPT), None if in_gold else _DIM),
             ]
             self._rows.set(span, segments)
         return segments
-
-
-_DIM = Style(dim=True)
 
 
 class ReviewPanel(SidePanel):

@@ -174,17 +174,21 @@ class SpanList(Widget, can_focus=True):
     def _row(self, span: SpanInfo) -> list[Segment]:
         segments = self._rows.get(span)
         if segments is None:
-            style = self._styles.get(span.label)
-            if style is None:
-                label = self.scheme.get("claim_type", span.label)
-                color = label.color if label is not None else ""
-                style = self._styles[span.label] = Style.parse(f"bold {color}".strip())
             segments = [
-                Segment(f"{span.label[:4]:<4} ", style),
+                Segment(f"{span.label[:4]:<4} ", self._label_style(span.label)),
                 Segment(excerpt(self._text, span, LIST_EXCERPT)),
             ]
             self._rows.set(span, segments)
         return segments
+
+    def _label_style(self, name: str) -> Style:
+        """The claim type's colour, bold (cached until the styles change)."""
+        style = self._styles.get(name)
+        if style is None:
+            label = self.scheme.get("claim_type", name)
+            color = label.color if label is not None else ""
+            style = self._styles[name] = Style.parse(f"bold {color}".strip())
+        return style
 
     def render_line(self, y: int) -> Strip:
         index = self._top + y
