@@ -23,9 +23,6 @@ import argparse
 import hashlib
 import json
 import random
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -35,6 +32,7 @@ from typing import Any
 import numpy as np
 import orjson
 import psutil
+from _common import MB, peak_rss_mb, run_child
 from sqlalchemy import insert
 
 from workbench import models
@@ -52,7 +50,6 @@ CHUNK = 256
 INSERT_BATCH = 20_000
 TARGET_DOCBIN = 0.8
 TARGET_JSONL = 0.7
-MB = 1024 * 1024
 
 Sentence = tuple[str, list[tuple[int, int, bool]]]
 """A sentence's text and its tokens: start, end, followed by a space."""
@@ -227,19 +224,6 @@ def build(store: Store, n: int, seed: int = 0) -> tuple[int, int]:
 # -- the children ------------------------------------------------------------------------------
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MB."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        # On Linux ru_maxrss survives fork + exec, so a child would report the parent's peak
-        # if that were higher; VmHWM belongs to this process's own address space.
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / MB if sys.platform == "darwin" else peak / 1024
-
-
 def _marks(samples: list[float]) -> list[float]:
     """RSS at a quarter, half, three quarters and the end: flat if the work streams."""
     if not samples:
@@ -381,17 +365,6 @@ def child_raw_jsonl(ours: str, out: str) -> dict[str, Any]:
     return {"docs": docs, "seconds": elapsed, "same_bytes": same, "peak_rss_mb": peak_rss_mb()}
 
 
-def run_child(*args: str) -> dict[str, Any]:
-    """Run one phase in a fresh interpreter and return its figures."""
-    done = subprocess.run(
-        [sys.executable, __file__, *args], check=False, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{args[0]} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 # -- main --------------------------------------------------------------------------------------
 
 
@@ -426,11 +399,15 @@ def main() -> None:
         store.close()
         db_mb = db.stat().st_size / MB
         (folder / "raw").mkdir()
-        ours_spacy = run_child("--child", "ours-spacy", str(db), str(folder / "spacy"))
-        raw_spacy = run_child("--child", "raw-spacy", str(folder / "spacy"), str(folder / "raw"))
-        ours_jsonl = run_child("--child", "ours-jsonl", str(db), str(folder / "all.jsonl"))
+        ours_spacy = run_child(__file__, "--child", "ours-spacy", str(db), str(folder / "spacy"))
+        raw_spacy = run_child(
+            __file__, "--child", "raw-spacy", str(folder / "spacy"), str(folder / "raw")
+        )
+        ours_jsonl = run_child(
+            __file__, "--child", "ours-jsonl", str(db), str(folder / "all.jsonl")
+        )
         raw_jsonl = run_child(
-            "--child", "raw-jsonl", str(folder / "all.jsonl"), str(folder / "raw.jsonl")
+            __file__, "--child", "raw-jsonl", str(folder / "all.jsonl"), str(folder / "raw.jsonl")
         )
         jsonl_mb = (folder / "all.jsonl").stat().st_size / MB
     if raw_spacy["docs"] != ours_spacy["docs"] or raw_jsonl["docs"] != ours_jsonl["docs"]:

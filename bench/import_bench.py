@@ -12,9 +12,6 @@ import argparse
 import json
 import random
 import re
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from _common import MB, peak_rss_mb
+from _common import run_child as run_shared
 
 from workbench.importer import import_paths
 from workbench.nlp import pipeline
@@ -33,7 +32,6 @@ FULL_N = 20_000
 QUICK_N = 300
 WORDS_PER_ARTICLE = 800
 TARGET_RATIO = 0.6
-MB = 1024 * 1024
 
 
 def seed_sentences() -> list[str]:
@@ -80,19 +78,6 @@ def write_articles(n: int, folder: Path, quarter: int) -> int:
         (part / f"article_{index + 1:06d}.txt").write_text(text, encoding="utf-8")
         words += len(text.split())
     return words
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MB."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        # On Linux ru_maxrss survives fork + exec, so a child would report the parent's peak
-        # if that were higher; VmHWM belongs to this process's own address space.
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / MB if sys.platform == "darwin" else peak / 1024
 
 
 def child_raw(folder: Path) -> dict[str, Any]:
@@ -146,10 +131,7 @@ def child_import(folder: Path, db: Path) -> dict[str, Any]:
 
 def run_child(expected: int, *args: str) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; its figures, checked to cover ``expected`` docs."""
-    done = subprocess.run(
-        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_shared(__file__, *args)
     if result["docs"] != expected or result.get("skipped"):
         raise SystemExit(
             f"{args[0]}: expected {expected} documents and none skipped, got {result['docs']}"

@@ -39,6 +39,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
+from _common import run_child
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SIZES = (10_000, 100_000)
 N_SPANS = 1_000
@@ -522,17 +524,6 @@ def time_import() -> float:
 # -- the parent ------------------------------------------------------------------------------
 
 
-def run_child(*args: str) -> dict[str, Any]:
-    """Run one phase in a fresh interpreter; its JSON result."""
-    done = subprocess.run(
-        [sys.executable, __file__, *args], check=False, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{args[0]} failed:\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 OPERATIONS = (
     ("cursor_move", "right"),
     ("select_extend", "shift+right"),
@@ -587,14 +578,14 @@ def main() -> None:
             for size in SIZES:
                 out = Path(tmp) / "first-frame.txt"
                 first_frames[size].append(time_first_frame(db, doc_name(size), out))
-        floor_runs = [run_child("--child-floor", str(presses))["right"]]
+        floor_runs = [run_child(__file__, "--child-floor", str(presses))["right"]]
         apps: dict[int, dict[str, Any]] = {}
         for size in SIZES:
             extra = ["--profile"] if args.profile else []
             apps[size] = run_child(
-                "--child-app", str(db), doc_name(size), str(presses), str(saves), *extra
+                __file__, "--child-app", str(db), doc_name(size), str(presses), str(saves), *extra
             )
-        floor_runs.append(run_child("--child-floor", str(presses))["right"])
+        floor_runs.append(run_child(__file__, "--child-floor", str(presses))["right"])
 
     # The faster floor run is the better estimate of the floor on a shared machine, and it
     # makes the ratios conservative.
