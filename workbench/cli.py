@@ -146,8 +146,7 @@ def review(
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
-    """Adjudicate into the gold set: the review queue (most disagreement first), each document's
-    gold annotation beside the annotators' votes."""
+    """Adjudicate into the gold set: most disagreement first, gold beside the annotators' votes."""
     gc.disable()  # as for annotate
     try:
         _run_tui(ctx, reviewer, doc, "reviewer", db, scheme, review=True)
