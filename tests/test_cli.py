@@ -155,23 +155,27 @@ def test_status_json_has_the_documented_shape(workdir: Path) -> None:
 
 def test_status_table_lists_each_annotator(workdir: Path) -> None:
     invoke("import", str(labelled_jsonl(workdir / "labels.jsonl")))
-    result = invoke("status")
+    result = invoke("status", env={"COLUMNS": "80"})
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == f"3 documents in {DEFAULT_DB}"
     alice = next(line for line in lines if "alice" in line)
     bob = next(line for line in lines if "bob" in line)
-    cells = [cell.strip() for cell in alice.split("│")[1:-1]]
-    assert cells[:7] == ["alice", "annotator", "1", "0", "1", "1", "2"]
-    assert [cell.strip() for cell in bob.split("│")[1:-1]][:7] == [
-        "bob",
-        "annotator",
-        "0",
-        "1",
-        "0",
-        "2",
-        "1",
-    ]
+    # No outer edges (the table fits 80 columns): cells are what lies between the bars.
+    cells = [cell.strip() for cell in alice.split("│")]
+    assert cells[:6] == ["alice", "1", "0", "1", "1", "2"]
+    assert [cell.strip() for cell in bob.split("│")][:6] == ["bob", "0", "1", "0", "2", "1"]
+    assert all(len(line) <= 80 for line in lines), "fits an 80-column terminal"
+
+
+def test_status_names_roles_other_than_annotator(workdir: Path) -> None:
+    invoke("import", str(labelled_jsonl(workdir / "labels.jsonl")))
+    store = open_store(str(workdir / DEFAULT_DB))
+    store.annotator("lead", role="reviewer")
+    store.close()
+    lines = invoke("status").stdout.splitlines()
+    assert [line.split("│")[0].strip() for line in lines if "lead" in line] == ["lead reviewer"]
+    assert next(line for line in lines if "alice" in line).split("│")[0].strip() == "alice"
 
 
 def test_docs_json_lists_tokens_and_spans_per_annotator(workdir: Path) -> None:

@@ -41,25 +41,27 @@ def print_status(data: dict[str, Any], database: str, console: Console | None = 
     if not data["annotators"]:
         console.print("No annotations yet.")
         return
-    table = Table(title=None, expand=False)
-    table.add_column("annotator")
-    table.add_column("role")
+    # Without edges the table fits an 80-column terminal; the bar takes what is left.
+    table = Table(title=None, show_edge=False, pad_edge=False)
+    table.add_column("annotator", no_wrap=True)
     for column in ("done", "in progress", "skipped", "todo", "spans"):
         table.add_column(column, justify="right")
     table.add_column("time", justify="right")
-    table.add_column("progress", min_width=12)
+    table.add_column("progress", min_width=6, max_width=24, ratio=1)
     for name, row in data["annotators"].items():
         finished = row["done"] + row["skipped"]
+        who = Text(name)
+        if row["role"] != "annotator":
+            who.append(f" {row['role']}", style="dim")
         table.add_row(
-            Text(name),
-            row["role"],
+            who,
             str(row["done"]),
             str(row["in_progress"]),
             str(row["skipped"]),
             str(row["todo"]),
             str(row["spans"]),
             _duration(row["seconds"]),
-            ProgressBar(total=max(total, 1), completed=finished, width=12),
+            ProgressBar(total=max(total, 1), completed=finished),
         )
     console.print(table)
 
