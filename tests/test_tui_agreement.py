@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from test_tui_app import SIZE, until
+from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
 
 from workbench.store import Store
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.screens.agreement import AgreementScreen, CompareScreen
+from workbench.tui.screens.agreement import AgreementScreen, CompareScreen, ReviewQueueScreen
 from workbench.tui.screens.documents import DocumentsScreen
 from workbench.tui.widgets.document_view import DocumentView
 
@@ -59,3 +61,32 @@ async def test_annotators_cannot_open_agreement(small_store: Store) -> None:
         await pilot.press("ctrl+g")
         await pilot.pause(0.2)
         assert isinstance(app.screen, DocumentsScreen)
+
+
+async def test_in_a_narrow_terminal_the_queue_comes_first_with_all_its_columns(
+    small_store: Store,
+) -> None:
+    """At 80x24 the review queue is above the figures at the full width, so its disagreement
+    column shows; from 100 columns it is beside them. Resizing moves it."""
+    two_annotators(small_store)
+    app = WorkbenchApp(small_store, annotator="lead", review=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReviewQueueScreen), "the queue")
+        screen = app.screen
+        await until(pilot, lambda: screen._report is not None, "the report")
+        await pilot.pause()
+        queue = screen.query_one("#agreement-queue").region
+        figures = screen.query_one("#agreement-figures").region
+        assert queue.width == 80 and queue.bottom <= figures.y
+        table = screen.query_one("#agreement-documents", DataTable)
+        shown = sum(column.get_render_width(table) for column in table.columns.values())
+        assert shown <= table.size.width  # every column, "disagreement" among them, fits
+        assert "disagreement" in [str(column.label) for column in table.columns.values()]
+        footer = [key.description for key in screen.query(FooterKey)]
+        assert footer.count("Quit") == 1  # q and ctrl+q: one entry
+        await pilot.resize_terminal(120, 30)
+        await until(pilot, lambda: not screen.has_class("-narrow"), "the wide layout")
+        await pilot.pause()
+        queue = screen.query_one("#agreement-queue").region
+        figures = screen.query_one("#agreement-figures").region
+        assert queue.x >= figures.right and queue.height > 20

@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 
 from workbench.scheme import default_scheme
 from workbench.store.records import SpanInfo
-from workbench.tui.widgets.span_list import SpanList
+from workbench.tui.widgets.span_list import SpanList, excerpt
 
 WORDS = [f"word{i:03d}" for i in range(300)]
 TEXT = " ".join(WORDS)
@@ -20,6 +20,15 @@ def spans(count: int, first_id: int = 1) -> tuple[SpanInfo, ...]:
         start = TEXT.index(WORDS[i])
         result.append(SpanInfo(first_id + i, 1, start, start + len(WORDS[i]), i, i + 1, "FACT"))
     return tuple(result)
+
+
+def test_excerpt_keeps_both_ends_of_a_long_span_on_one_line() -> None:
+    text = "Said:\n\n  the minister   announced a new tariff on steel imports from March."
+    start = text.index("the")
+    assert excerpt(text, start, start + 12, 40) == "the minister"  # short: whitespace folded
+    shown = excerpt(text, 0, len(text), 21)
+    assert shown == "Said: the…rom March."  # no space beside the ellipsis
+    assert len(shown) <= 21 and "\n" not in shown
 
 
 class ListApp(App[None]):

@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 
 from rich.console import Console
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from workbench.agreement.report import FIELDS, agreement_report, print_agreement
 from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, Store
 from workbench.tui.failures import ShowsWorkerErrors
+from workbench.tui.screens.annotate import NARROW_BELOW
 from workbench.tui.screens.documents import STATUS_LOOK
 from workbench.tui.widgets.document_view import DocumentView
 
@@ -61,12 +62,14 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="agreement-body"):
-            with VerticalScroll(id="agreement-figures"):
-                yield Static("Computing agreement…", id="agreement-text")
+        # The queue is docked: beside the figures, or above them in a narrow terminal, where
+        # it is what a reviewer needs first and its columns get the whole width.
+        with Container(id="agreement-body"):
             with Vertical(id="agreement-queue"):
                 yield Static("Review queue: most disagreement first", classes="heading")
                 yield _Queue(id="agreement-documents", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="agreement-figures"):
+                yield Static("Computing agreement…", id="agreement-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -159,8 +162,9 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         assert isinstance(console.file, io.StringIO)
         self.query_one("#agreement-text", Static).update(Text.from_ansi(console.file.getvalue()))
 
-    def on_resize(self) -> None:
-        self._render_figures()
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
+        self.call_after_refresh(self._render_figures)  # at the figures' new width
 
     def action_reload(self) -> None:
         self.load()
@@ -280,6 +284,10 @@ class ReviewQueueScreen(AgreementScreen):
     """The home screen of ``workbench review``: the agreement figures and the review queue."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "back", "Quit", id="review-queue.quit"),
-        Binding("escape", "back", "Quit", show=False, id="review-queue.quit-escape"),
+        # Named like the app's ctrl+q so the footer shows one "Quit" for both keys.
+        Binding("q", "quit", "Quit", id="review-queue.quit"),
+        Binding("escape", "quit", "Quit", show=False, id="review-queue.quit-escape"),
     ]
+
+    def action_quit(self) -> None:
+        self.action_back()

@@ -24,7 +24,7 @@ from workbench.tui.screens.find import FindDialog, find_next
 from workbench.tui.screens.note import NoteDialog
 from workbench.tui.widgets.document_view import DocumentView
 from workbench.tui.widgets.side_panel import SidePanel
-from workbench.tui.widgets.span_list import SpanList
+from workbench.tui.widgets.span_list import SpanList, excerpt
 from workbench.tui.writer import OrderedWriter
 
 IDLE_AFTER_S = 60.0
@@ -441,7 +441,7 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
             self._status("nothing to label here (only whitespace)", error=True)
             return
         start, end = chars
-        words = " ".join(self.document.text[start:end].split())[:40]
+        words = excerpt(self.document.text, start, end)
         # The selection is cleared when the span is saved: one frame shows both, and a
         # failed save keeps the selection to try again.
         self.save(

@@ -79,7 +79,10 @@ class ReviewList(SpanList):
             segments = [
                 mark,
                 Segment(f"{span.label[:4]:<4} ", self._label_style(span.label)),
-                Segment(excerpt(self._text, span, REVIEW_EXCERPT), None if in_gold else _DIM),
+                Segment(
+                    excerpt(self._text, span.start, span.end, REVIEW_EXCERPT),
+                    None if in_gold else _DIM,
+                ),
             ]
             self._rows.set(span, segments)
         return segments
@@ -299,7 +302,7 @@ class ReviewScreen(AnnotateScreen):
             self._status("no open span here: j selects the next span gold lacks", error=True)
             return
         assert self.document is not None
-        words = " ".join(self.document.text[candidate.start : candidate.end].split())[:40]
+        words = excerpt(self.document.text, candidate.start, candidate.end)
         self._open_key = candidate.key
         self.save(
             f"accepted {candidate.label} “{words}” "

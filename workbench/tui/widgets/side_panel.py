@@ -97,7 +97,7 @@ class SidePanel(Vertical):
         text = Text("Span ", style="bold")
         text.append(span.label, style=f"bold {label.color if label else ''}")
         text.append(f"  {span.start}-{span.end}\n", style="dim")
-        text.append(f"“{excerpt(document_text, span, EXCERPT)}”\n")
+        text.append(f"“{excerpt(document_text, span.start, span.end, EXCERPT)}”\n")
         text.append("stance ", style="dim")
         text.append_text(self._label("stance", span.stance))
         text.append("\ntopics ", style="dim")

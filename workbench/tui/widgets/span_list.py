@@ -25,17 +25,19 @@ from workbench.store.records import SpanInfo
 
 LIST_EXCERPT = 26
 """Characters of span text on a line: with the label it fits the side panel."""
+STATUS_EXCERPT = 40
+"""Characters of span text quoted in the status line."""
 TAG_WIDTH = 5
 """The label's first four letters and a space."""
 
 
-def excerpt(text: str, span: SpanInfo, width: int) -> str:
-    """The span's text on one line, shortened in the middle if long."""
-    covered = " ".join(text[span.start : span.end].split())
+def excerpt(text: str, start: int, end: int, width: int = STATUS_EXCERPT) -> str:
+    """``text[start:end]`` on one line, shortened in the middle if long."""
+    covered = " ".join(text[start:end].split())
     if len(covered) <= width:
         return covered
     half = (width - 1) // 2
-    return f"{covered[:half]}…{covered[-half:]}"
+    return f"{covered[:half].rstrip()}…{covered[-half:].lstrip()}"
 
 
 class SpanList(Widget, can_focus=True):
@@ -176,7 +178,7 @@ class SpanList(Widget, can_focus=True):
         if segments is None:
             segments = [
                 Segment(f"{span.label[:4]:<4} ", self._label_style(span.label)),
-                Segment(excerpt(self._text, span, LIST_EXCERPT)),
+                Segment(excerpt(self._text, span.start, span.end, LIST_EXCERPT)),
             ]
             self._rows.set(span, segments)
         return segments
