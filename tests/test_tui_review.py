@@ -93,6 +93,9 @@ async def test_accept_an_open_span_label_another_then_the_majority(small_store: 
         screen = await reviewing(pilot)
         assert small_store.annotator("lead").role == "reviewer"
         assert screen.votes.total == 3
+        assert status(screen) == (
+            "3 open spans (gold lacks them) from 3 annotators: j selects the first"
+        )
         listed = screen.query_one(ReviewList)
         assert [(s.label, s.id < 0) for s in listed.spans] == [
             ("FACT", True),

@@ -198,16 +198,21 @@ class ReviewScreen(AnnotateScreen):
         self._set_votes(votes)
         self._loaded(document, annotation)
         self.sub_title = f"review {document.name} · {self.reviewer.name}"
-        self._status(f"{document.name}: {self._summary(annotation)}: j selects the first")
+        summary = self._summary(annotation)
+        self._status(
+            f"{summary}: j selects the first" if self.votes.pending(annotation) else summary
+        )
 
     def _summary(self, annotation: AnnotationInfo) -> str:
+        """Short enough for an 80-column status line (the names are in the Votes block)."""
         votes = self.votes
-        names = ", ".join(a.annotator for a in votes.annotations) or "nobody"
         open_spans = len(votes.pending(annotation))
-        return (
-            f"{votes.total} annotator{'s' * (votes.total != 1)} ({names}), "
-            f"{open_spans} span{'s' * (open_spans != 1)} gold lacks"
-        )
+        by = f"{votes.total} annotator{'s' * (votes.total != 1)}"
+        if not votes.total:
+            return "no annotator's work to pool here: label it as you decide"
+        if not open_spans:
+            return f"gold has every span its {by} marked"
+        return f"{open_spans} open span{'s' * (open_spans != 1)} (gold lacks them) from {by}"
 
     def _set_votes(self, votes: Votes) -> None:
         self.votes = votes
