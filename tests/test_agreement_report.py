@@ -242,6 +242,29 @@ def test_documents_are_ranked_worst_first_with_their_worst_field(two: Store) -> 
     assert summit["coders"] == 2
 
 
+def test_documents_only_one_annotator_finished_are_listed_apart(two: Store) -> None:
+    """Not compared (nothing to compare), but named with whose work they are: gold needs them."""
+    annotate(two, "bob", "energy", status="in_progress")  # bob's energy no longer counts
+    report = agreement_report(two)
+    assert [d["name"] for d in report["documents"]] == ["summit", "sanctions"]
+    assert report["uncompared"] == [{"name": "energy", "annotator": "ann"}]
+    assert agreement_report(two, status="any")["uncompared"] == []
+    console = Console(record=True, width=120)
+    print_agreement(report, console)
+    assert "One annotator only, not compared (1): energy (ann)." in console.export_text()
+
+
+def test_names_that_look_like_markup_are_printed_as_they_are(small_store: Store) -> None:
+    """Annotator names are anything printable: "[/]" or "[red]" must neither fail nor vanish."""
+    annotate(small_store, "x[/]", "summit", stance="SUPPORTIVE", spans=ANN_SPANS)
+    annotate(small_store, "[red]y", "summit", stance="CRITICAL", spans=BOB_SPANS)
+    console = Console(record=True, width=160)
+    print_agreement(agreement_report(small_store), console)
+    text = console.export_text()
+    assert "([red]y, x[/])" in text
+    assert text.count("x[/]") >= 4  # the header, and the rows and columns of the pair tables
+
+
 # -- shape, undefined values, selection --------------------------------------------------------
 
 

@@ -183,6 +183,40 @@ async def test_the_queue_opens_most_disagreed_first_and_keys_typed_ahead_wait(
     assert saved(small_store, who="gold").status == "done"
 
 
+async def test_a_document_one_annotator_finished_is_queued_last_and_adjudicated(
+    small_store: Store,
+) -> None:
+    """Nothing to compare on it, but gold needs it: listed after the compared documents,
+    with whose work it is; A accepts what that annotator marked."""
+    three_annotators(small_store)
+    sanctions = small_store.document_by_name("sanctions")
+    alone = small_store.annotation(sanctions, small_store.annotator("alice").id)
+    small_store.add_span(alone.id, 0, len(SMALL_TEXTS["sanctions"].split()[0]), "FACT")
+    small_store.set_stance(alone.id, "CRITICAL")
+    small_store.set_status(alone.id, "done")
+    app = WorkbenchApp(small_store, annotator="lead", review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReviewQueueScreen), "the queue")
+        queue = app.screen
+        table = queue.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 3, "the queue's rows")
+        assert [str(table.get_row_at(row)[0]) for row in range(3)] == [
+            "summit",
+            "energy",
+            "sanctions",
+        ]
+        assert "only alice" in [str(cell) for cell in table.get_row_at(2)]
+        await pilot.press("down", "down", "enter")
+        screen = await reviewing(pilot, "sanctions")
+        assert screen.votes.total == 1
+        assert status(screen).startswith("1 open span (gold lacks it) from 1 annotator")
+        await pilot.press("A")
+        await until(pilot, lambda: saved(small_store, "sanctions", "gold").spans != (), "A")
+        gold = saved(small_store, "sanctions", "gold")
+        assert [(s.start, s.label) for s in gold.spans] == [(0, "FACT")]
+        assert gold.stance == "CRITICAL"
+
+
 async def test_a_reviewer_adjudicates_from_the_agreement_screen(small_store: Store) -> None:
     three_annotators(small_store)
     app = WorkbenchApp(small_store, annotator="lead", role="reviewer")

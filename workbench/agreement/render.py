@@ -45,13 +45,13 @@ def _pair_matrix(names: list[str], values: dict[str, Any], notes: _Notes) -> Tab
     table = Table()
     table.add_column("")
     for name in names:
-        table.add_column(name, justify="right")
+        table.add_column(Text(name), justify="right")
     for row in names:
         cells = []
         for column in names:
             key = "|".join(sorted((row, column)))
             cells.append("" if row == column else notes.cell(values, key))
-        table.add_row(row, *cells)
+        table.add_row(Text(row), *cells)
     return table
 
 
@@ -69,10 +69,15 @@ def print_agreement(
     ``queue`` is false, as in the TUI, which lists it in a table of its own) the review queue."""
     console = console or Console()
     names = report["annotators"]
+    # Names come from users and files: plain Text everywhere, never read as Rich markup.
     console.print(
-        f"[bold]Agreement[/] of {len(names)} annotator{'s' * (len(names) != 1)}"
-        f" ({', '.join(names) or 'none'}) on {report['documents_counted']} documents"
-        f" with status {', '.join(report['statuses'])}; {report['documents_compared']} compared"
+        Text.assemble(
+            ("Agreement", "bold"),
+            f" of {len(names)} annotator{'s' * (len(names) != 1)}"
+            f" ({', '.join(names) or 'none'}) on {report['documents_counted']} documents"
+            f" with status {', '.join(report['statuses'])};"
+            f" {report['documents_compared']} compared",
+        )
     )
     if len(names) < 2:
         console.print("[yellow]Fewer than two annotators: there is nothing to compare yet.[/]")
@@ -110,7 +115,7 @@ def _print_document_labels(report: dict[str, Any], console: Console, notes: _Not
     per_topic = topics["per_topic_alpha"]
     for topic in per_topic:
         if not topic.endswith("_undefined"):
-            table.add_row(f"{topic} (yes/no)", notes.cell(per_topic, topic))
+            table.add_row(Text(f"{topic} (yes/no)"), notes.cell(per_topic, topic))
     notes.show(console, "Document topics: Krippendorff's alpha", table)
 
 
@@ -128,7 +133,7 @@ def _print_spans(report: dict[str, Any], console: Console, notes: _Notes) -> Non
     for label in spans["alpha_u_per_label"]:
         if not label.endswith("_undefined"):
             table.add_row(
-                label,
+                Text(label),
                 *(notes.cell(spans[f"per_label_f1_{rule}"], label) for rule in MATCHINGS),
                 notes.cell(spans["alpha_u_per_label"], label),
             )
@@ -153,10 +158,10 @@ def _print_spans(report: dict[str, Any], console: Console, notes: _Notes) -> Non
     table = Table()
     table.add_column("")
     for label in confusion["labels"]:
-        table.add_column(label, justify="right")
+        table.add_column(Text(label), justify="right")
     for label in confusion["labels"]:
         row = confusion["counts"][label]
-        table.add_row(label, *(str(row[other]) for other in confusion["labels"]))
+        table.add_row(Text(label), *(str(row[other]) for other in confusion["labels"]))
     table.caption_justify = "left"
     table.caption = "pairs of overlapping spans by two annotators, either way round"
     notes.show(console, "Claim types of overlapping spans", table)
@@ -175,7 +180,7 @@ def _print_review_queue(report: dict[str, Any], console: Console) -> None:
         agreement = row["agreement"]
         table.add_row(
             str(rank),
-            row["name"],
+            Text(row["name"]),
             f"{row['disagreement']:.3f}",
             row["worst_field"],
             *("–" if agreement[field] is None else f"{agreement[field]:.3f}" for field in FIELDS),
@@ -188,3 +193,13 @@ def _print_review_queue(report: dict[str, Any], console: Console) -> None:
         )
     )
     console.print(table)
+    alone = report.get("uncompared", [])
+    if alone:
+        shown = ", ".join(f"{row['name']} ({row['annotator']})" for row in alone[:5])
+        more = f" and {len(alone) - 5} more" if len(alone) > 5 else ""
+        console.print(
+            Text(
+                f"One annotator only, not compared ({len(alone)}): {shown}{more}."
+                " workbench review lists them after the queue."
+            )
+        )

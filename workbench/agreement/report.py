@@ -19,6 +19,7 @@ from workbench.agreement.sections import (
     spans_section,
     stance_section,
     topics_section,
+    uncompared_documents,
 )
 from workbench.agreement.tallies import tally_exact, tally_overlap, tally_tokens
 
@@ -51,6 +52,8 @@ def agreement_report(
     one); ``topics``, 1 minus the MASI distance between the pair's topic sets; ``spans``, the
     pair's overlap-rule F1 on the document (pairs where either marked a span). Its
     ``worst_field`` is the field with the lowest agreement (ties: stance, topics, spans).
+    ``uncompared`` lists the documents only one annotator's counted annotation covers (by
+    name, with that ``annotator``): nothing to compare, still to adjudicate.
     """
     selection = resolve(store, annotators, status, docs)
     return corpus_report(collect(store, selection), selection.statuses)
@@ -77,4 +80,5 @@ def corpus_report(corpus: Corpus, statuses: Sequence[str]) -> dict[str, Any]:
         "topics": topics_section(corpus),
         "spans": spans_section(corpus, pairs, tallies),
         "documents": documents,
+        "uncompared": uncompared_documents(corpus),
     }

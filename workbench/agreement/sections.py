@@ -204,6 +204,19 @@ def _confusion(corpus: Corpus, pairs: list[tuple[int, int]]) -> dict[str, Any]:
     }
 
 
+def uncompared_documents(corpus: Corpus) -> list[dict[str, str]]:
+    """Documents only one annotator's counted annotation covers, by name, with whose it is:
+    nothing to compare, but still to adjudicate."""
+    alone = np.flatnonzero(corpus.counted.sum(axis=0) == 1)
+    if not alone.size:
+        return []
+    coders = corpus.counted[:, alone].argmax(axis=0)
+    return [
+        {"name": corpus.documents[int(document)], "annotator": corpus.coders[int(coder)]}
+        for document, coder in zip(alone.tolist(), coders.tolist(), strict=True)
+    ]
+
+
 def ranked_documents(
     corpus: Corpus,
     pairs: list[tuple[int, int]],

@@ -58,6 +58,8 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         self._report: dict[str, Any] | None = None
         self._ids: dict[str, int] = {}
         """Document ids by name (the report names them)."""
+        self._queue: list[str] = []
+        """The names in the queue's rows, in order."""
         self._failed = False
 
     def compose(self) -> ComposeResult:
@@ -138,15 +140,29 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         self._render_figures()
         table = self.query_one(DataTable)
         table.clear()
+        # The compared documents, most disagreement first; then those only one annotator
+        # finished: nothing to compare, but gold needs them too.
+        self._queue = [row["name"] for row in report["documents"]]
+        self._queue += [row["name"] for row in report.get("uncompared", [])]
+        cells: list[tuple[Any, ...]] = []
         for row in report["documents"]:
             agreement = row["agreement"]
+            cells.append(
+                (
+                    f"{row['disagreement']:.3f}",
+                    row["worst_field"],
+                    *("–" if agreement[f] is None else f"{agreement[f]:.3f}" for f in FIELDS),
+                )
+            )
+        for row in report.get("uncompared", []):
+            alone = Text(f"only {row['annotator']}", style="dim")
+            cells.append(("–", alone, *("–" for _ in FIELDS)))
+        for name, figures in zip(self._queue, cells, strict=True):
             table.add_row(
-                row["name"],
-                *([_gold_cell(gold.get(row["name"]))] if self._gold is not None else []),
-                f"{row['disagreement']:.3f}",
-                row["worst_field"],
-                *("–" if agreement[f] is None else f"{agreement[f]:.3f}" for f in FIELDS),
-                key=row["name"],
+                Text(name),
+                *([_gold_cell(gold.get(name))] if self._gold is not None else []),
+                *figures,
+                key=name,
             )
         self._settled()
 
@@ -177,10 +193,9 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
 
     def _highlighted(self) -> str | None:
         table = self.query_one(DataTable)
-        if self._report is None or not table.row_count:
+        if self._report is None or not 0 <= table.cursor_row < len(self._queue):
             return None
-        name: str = self._report["documents"][table.cursor_row]["name"]
-        return name
+        return self._queue[table.cursor_row]
 
     def action_compare(self) -> None:
         """Each annotator's labels of the highlighted document side by side (read-only)."""
@@ -197,8 +212,7 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         if not callable(open_review) or getattr(self.app, "gold", None) is None:
             self.notify("Adjudicating is for reviewers: start with `workbench review`.")
             return
-        queue = tuple(self._ids[row["name"]] for row in self._report["documents"])
-        open_review(self._ids[name], queue)
+        open_review(self._ids[name], tuple(self._ids[queued] for queued in self._queue))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

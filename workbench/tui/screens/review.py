@@ -212,7 +212,8 @@ class ReviewScreen(AnnotateScreen):
             return "no annotator's work to pool here: label it as you decide"
         if not open_spans:
             return f"gold has every span its {by} marked"
-        return f"{open_spans} open span{'s' * (open_spans != 1)} (gold lacks them) from {by}"
+        them = "them" if open_spans != 1 else "it"
+        return f"{open_spans} open span{'s' * (open_spans != 1)} (gold lacks {them}) from {by}"
 
     def _set_votes(self, votes: Votes) -> None:
         self.votes = votes
