@@ -12,6 +12,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
@@ -50,7 +51,7 @@ class DocumentCommands(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(title),
+                    matcher.highlight(escape(title)),  # names are plain text, not markup
                     partial(app.open_document, row.id),
                     help=f"{row.status}, {row.spans} spans, {row.n_tokens:,} tokens",
                 )

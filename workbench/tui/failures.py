@@ -20,4 +20,6 @@ class ShowsWorkerErrors:
         message = (
             str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
         )
-        event.worker.node.app.notify(message, title="Error", severity="error", timeout=10)
+        event.worker.node.app.notify(
+            message, title="Error", severity="error", timeout=10, markup=False
+        )

@@ -238,7 +238,7 @@ class CompareScreen(ShowsWorkerErrors, Screen[None]):
         with Horizontal(id="compare-body"):
             for index, name in enumerate(self._annotators):
                 with Vertical(classes="compare-column"):
-                    yield Static(name, id=f"compare-head-{index}", classes="heading")
+                    yield Static(name, id=f"compare-head-{index}", classes="heading", markup=False)
                     yield DocumentView(id=f"compare-view-{index}")
         yield Footer()
 

@@ -394,7 +394,7 @@ class AnnotateScreen(ShowsWorkerErrors, Screen[None]):
         message_text = str(error) if isinstance(error, WorkbenchError) else repr(error)
         self._status(f"not saved: {message_text}", error=True)
         if not isinstance(error, WorkbenchError):
-            self.notify(message_text, title="Error", severity="error", timeout=10)
+            self.notify(message_text, title="Error", severity="error", timeout=10, markup=False)
 
     # -- spans --------------------------------------------------------------------------------
 

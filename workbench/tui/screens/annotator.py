@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -38,9 +39,9 @@ class AnnotatorScreen(Screen[str]):
             yield Static("Who is annotating?", id="annotator-title")
             if self._names:
                 yield Static("Pick your name (enter), or type a new one below.")
-                yield _Names(*(Option(name, id=name) for name in self._names))
+                yield _Names(*(Option(Text(name), id=name) for name in self._names))
             yield Field(placeholder="a new annotator name", id="annotator-name", max_length=128)
-            yield Static("", id="annotator-error")
+            yield Static("", id="annotator-error", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -54,7 +54,7 @@ class LabelChooser(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="chooser-box"):
-            yield Static(self._title, id="chooser-title")
+            yield Static(self._title, id="chooser-title", markup=False)
             options = OptionList(*self._options(), id="chooser-options")
             options.can_focus = False  # keys are this screen's bindings (see on_mount)
             yield options

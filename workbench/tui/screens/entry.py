@@ -62,7 +62,7 @@ class EntryDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id=self._box_id, classes="entry-box"):
-            yield Static(self._prompt)
+            yield Static(self._prompt, markup=False)
             yield Field(value=self._value, select_on_focus=True)
 
     @property
