@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -199,6 +200,38 @@ def test_two_texts_with_one_name_in_a_run_fail_and_write_nothing(
     two = write(workdir / "b" / "report.txt", "Second report, other text.")
     assert_fails_cleanly(store, lambda: import_paths(store, [one, two]), str(two), "'report'")
     assert store.count_documents() == 0
+
+
+def test_jsonl_without_names_imports_again_after_new_lines_were_inserted(
+    store: Store, workdir: Path
+) -> None:
+    """Lines without ``meta.name`` are named by file and line; a later version of the file with
+    a line inserted keeps the known texts (matched by content) and names the new one apart
+    instead of failing on a line number another text holds. A given name still clashes."""
+    first, second = "First article. It is here.", "Second article text."
+    feed = write_jsonl(workdir / "feed.jsonl", {"text": first}, {"text": second})
+    assert import_paths(store, [feed]).imported == ["feed-000001", "feed-000002"]
+    inserted = "A new one in between."
+    write_jsonl(feed, {"text": first}, {"text": inserted}, {"text": second})
+    summary = import_paths(store, [feed])
+    digest = hashlib.sha256(inserted.encode()).hexdigest()[:8]
+    assert summary.imported == [f"feed-000002-{digest}"]
+    assert [why for _, why in summary.skipped] == [
+        "already imported as feed-000001",
+        "already imported as feed-000002",
+    ]
+    assert {name: d.text for name, d in documents(store).items()} == {
+        "feed-000001": first,
+        "feed-000002": second,
+        f"feed-000002-{digest}": inserted,
+    }
+    named = write_jsonl(
+        workdir / "named.jsonl", {"text": "Other text.", "meta": {"name": "feed-000001"}}
+    )
+    message = assert_fails_cleanly(
+        store, lambda: import_paths(store, [named]), str(named), "'feed-000001'"
+    )
+    assert "already imported" in message
 
 
 # -- bad files: each named, all reported together, nothing written ----------------------------

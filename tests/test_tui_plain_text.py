@@ -44,14 +44,14 @@ async def test_annotator_picker_list_palette_and_article_show_names_as_they_are(
     app = WorkbenchApp(small_store)  # no name given: the picker lists the existing ones
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, AnnotatorScreen), "the picker")
-        await pilot.pause()
-        shown = screen_text(app)
-        assert all(name in shown for name in ODD_PEOPLE), shown
+        # Each check waits for the picture: a table paints rows it was given on a later turn.
+        await until(
+            pilot, lambda: all(name in screen_text(app) for name in ODD_PEOPLE), "the names"
+        )
         await pilot.press("down", "enter")  # by name: "[b]bob", then "x[/]"
         await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "the list")
         assert app.annotator is not None and app.annotator.name == "x[/]"
-        await until(pilot, lambda: len(app.screen._rows) == 4, "the rows")
-        assert ODD_DOCUMENT in screen_text(app)
+        await until(pilot, lambda: ODD_DOCUMENT in screen_text(app), "the document's row")
 
         await pilot.press("ctrl+p")
         await pilot.press(*"odd")
@@ -78,11 +78,12 @@ async def test_agreement_and_comparison_show_names_as_they_are(small_store: Stor
         screen = app.screen
         assert isinstance(screen, AgreementScreen)
         await until(pilot, lambda: screen._report is not None, "the report")
-        await pilot.pause()
-        assert "([b]bob, x[/])" in screen_text(app)
+        await until(pilot, lambda: "([b]bob, x[/])" in screen_text(app), "the figures")
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, CompareScreen), "the comparison")
-        await pilot.pause()
-        lines = screen_text(app).splitlines()
-        assert any("[b]bob" in line and "x[/]" in line for line in lines), lines[:4]
+        await until(
+            pilot,
+            lambda: any("[b]bob" in row and "x[/]" in row for row in screen_text(app).splitlines()),
+            "the heads",
+        )
         assert app.is_running

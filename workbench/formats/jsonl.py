@@ -183,12 +183,14 @@ def workbench_record(
                 answer=answer,
             ),
         )
+    given = (name or "").strip()
     return NewDocument(
-        name=(name or fallback_name).strip(),
+        name=given or fallback_name,
         text=text,
         meta=extra,
         origin=where,
         annotations=annotations,
+        named=bool(given),
     )
 
 

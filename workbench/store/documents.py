@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
@@ -114,6 +115,19 @@ class DocumentStore(StoreBase):
                     summary.skipped.append((document.name, f"{why} as {existing}"))
                 run.setdefault(digest, stored.get(digest) or run[digest])
                 continue
+            if not document.named and names.get(
+                document.name, stored_names.get(document.name)
+            ) not in (None, digest):
+                # "news-000002" made up from a line number, taken by another text (the file
+                # was imported before with other lines): the text's own hash tells it apart.
+                document = replace(document, name=f"{document.name}-{digest[:8]}")
+                stored_names.update(
+                    session.exec(
+                        select(models.Document.name, models.Document.hash).where(
+                            models.Document.name == document.name
+                        )
+                    ).all()
+                )
             if names.get(document.name, stored_names.get(document.name)) not in (None, digest):
                 raise ImportFormatError(
                     f"{where}: a different document named {document.name!r} is already"

@@ -46,6 +46,9 @@ class NewDocument:
     origin: str = ""
     """Where it came from (``file`` or ``file:line``), for error messages."""
     annotations: tuple[NewAnnotation, ...] = ()
+    named: bool = True
+    """Whether the name was given (a file name, ``meta.name``), not made up from the file and
+    line: a made-up name that another text holds already gives way (see ``add_documents``)."""
 
 
 @dataclass(frozen=True)
