@@ -278,6 +278,19 @@ def test_url_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_url("given.db") == "sqlite:///given.db"
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("x[/]://", "'x[/]://'"),
+        ("postgresql://u:secret@h:notaport/db", "u:***@h:notaport/db"),  # no traceback
+    ],
+)
+def test_unusable_urls_are_named_with_the_password_hidden(url: str, shown: str) -> None:
+    with pytest.raises(DatabaseError, match="invalid database URL") as raised:
+        open_store(url)
+    assert shown in str(raised.value) and "secret" not in str(raised.value)
+
+
 def test_newer_schema_version_is_refused(db_url: str, workdir: Path) -> None:
     open_store(db_url).close()
     with sqlite3.connect(workdir / "test.db") as connection:

@@ -53,8 +53,9 @@ def describe(url: str | URL) -> str:
     """A URL fit to show a user: the SQLite path, or the URL with its password hidden."""
     try:
         parsed = make_url(url) if isinstance(url, str) else url
-    except sa_exc.ArgumentError:
-        return "<invalid database URL>"
+    except (sa_exc.ArgumentError, ValueError):
+        # Shown as typed, but a password in it never is.
+        return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", str(url))
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or ":memory:"
     return parsed.render_as_string(hide_password=True)
@@ -69,7 +70,7 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
     try:
         parsed = make_url(url)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise DatabaseError(
             f"invalid database URL {describe(url)!r}; use a path or sqlite:///FILE"
             " or postgresql://USER@HOST/DB"
