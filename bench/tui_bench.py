@@ -330,14 +330,14 @@ async def app_latencies(
     from workbench.tui.widgets.document_view import DocumentView
 
     saved_at: list[float] = []
-    handle_saved = AnnotateScreen.on_annotate_screen_saved
+    handle_saved = AnnotateScreen.on_editing_screen_saved
 
     def timed_saved(self: AnnotateScreen, message: AnnotateScreen.Saved) -> None:
         handle_saved(self, message)
         saved_at.append(time.perf_counter())
 
     # Handlers are looked up in the class's dict at dispatch time, so this wrapper is called.
-    AnnotateScreen.on_annotate_screen_saved = timed_saved  # type: ignore[method-assign]
+    AnnotateScreen.on_editing_screen_saved = timed_saved  # type: ignore[method-assign]
 
     def saved_after(count: int) -> Callable[[], float | None]:
         return lambda: saved_at[count] if len(saved_at) > count else None

@@ -153,7 +153,7 @@ async def test_done_skip_and_moving_between_documents(small_store: Store) -> Non
     app = WorkbenchApp(small_store, annotator="alice", document="energy")
     async with app.run_test(size=SIZE) as pilot:
         first = await opened(pilot)
-        await pilot.press("d")  # done, then the next unfinished: sanctions
+        await pilot.press("d", "y")  # done (nothing labelled: y confirms), then the next: sanctions
         await until(
             pilot,
             lambda: (
@@ -333,14 +333,21 @@ async def test_span_list_click_jumps(small_store: Store) -> None:
         assert view.has_focus
 
 
-async def test_span_list_key_at_a_narrow_width_says_where_spans_are(small_store: Store) -> None:
+async def test_span_list_opens_over_the_article_at_80x24(small_store: Store) -> None:
     with_spans(small_store)
     app = WorkbenchApp(small_store, annotator="alice", document="summit")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
+        span_list = screen.query_one(SpanList)
+        assert not span_list.display or span_list.region.height == 0
         await pilot.press("l")
-        assert screen.query_one(DocumentView).has_focus
-        assert any("tab and shift+tab" in str(n.message) for n in app._notifications)
+        await pilot.pause()
+        assert span_list.has_focus and span_list.region.height >= 4  # reachable, and seen
+        await pilot.press("down", "enter")  # the second span: the list closes on the jump
+        await pilot.pause()
+        view = screen.query_one(DocumentView)
+        assert view.has_focus and view.focused_span == span_list.spans[1]
+        assert not screen.has_class("-panel-open") and view.region.height > 10
 
 
 async def test_keys_typed_ahead_follow_the_focus(small_store: Store) -> None:
@@ -385,7 +392,7 @@ async def test_a_burst_of_keys_applies_in_order_across_saves_choosers_and_docume
 
         def finished() -> bool:
             screen = app.screen
-            return isinstance(screen, AnnotateScreen) and not screen.busy and not app._held_keys
+            return isinstance(screen, AnnotateScreen) and not screen.busy and not app.typeahead.held
 
         await until(pilot, finished, "every key")
         assert isinstance(app.screen, AnnotateScreen) and app.screen.document is not None
@@ -445,9 +452,9 @@ async def test_keys_held_for_a_slow_database_are_announced_then_applied(
 ) -> None:
     import time
 
-    import workbench.tui.app as tui_app
+    import workbench.tui.typeahead as typeahead
 
-    monkeypatch.setattr(tui_app, "HELD_KEYS_NOTICE_S", 0.2)
+    monkeypatch.setattr(typeahead, "HELD_KEYS_NOTICE_S", 0.2)
     add_span = small_store.add_span
 
     def slow_add_span(*args: object, **kwargs: object) -> object:

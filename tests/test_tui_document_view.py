@@ -460,7 +460,7 @@ async def test_marks_are_drawn_apart_from_spans_and_repaint_only_their_lines() -
             return next(seg for seg in strip if word in seg.text)
 
         before = view.paint_count
-        view.set_marks([span(-1, at("Moscow"), at("Moscow") + 1, "OPINION")])
+        view.set_marks([(at("Moscow"), at("Moscow") + 1)])
         await pilot.pause()
         assert view.paint_count - before == 1  # the marked line only
         marked = list(view.render_line(line))

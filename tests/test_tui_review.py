@@ -11,7 +11,8 @@ from test_tui_app import SIZE, covered, saved, type_ahead, until
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from workbench.store import Store, open_store
+from workbench.review import Candidate
+from workbench.store import SpanInfo, Store, open_store
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.agreement import ReviewQueueScreen
 from workbench.tui.screens.review import ReviewList, ReviewScreen
@@ -97,7 +98,7 @@ async def test_accept_an_open_span_label_another_then_the_majority(small_store: 
             "3 open spans (gold lacks them) from 3 annotators: j selects the first"
         )
         listed = screen.query_one(ReviewList)
-        assert [(s.label, s.id < 0) for s in listed.spans] == [
+        assert [(s.label, isinstance(s, Candidate)) for s in listed.spans] == [
             ("FACT", True),
             ("QUOTE", True),
             ("OPINION", True),
@@ -112,7 +113,7 @@ async def test_accept_an_open_span_label_another_then_the_majority(small_store: 
         # As the annotators marked it: stance by plurality, topics more than half gave.
         assert (gold.spans[0].stance, gold.spans[0].topics) == ("CRITICAL", ("ECONOMY",))
         await until(pilot, lambda: not screen.busy, "the save shown")
-        assert [(s.label, s.id > 0) for s in listed.spans] == [
+        assert [(s.label, isinstance(s, SpanInfo)) for s in listed.spans] == [
             ("FACT", True),  # now gold's
             ("QUOTE", False),
             ("OPINION", False),
@@ -137,9 +138,17 @@ async def test_accept_an_open_span_label_another_then_the_majority(small_store: 
         await pilot.press("A")
         await until(pilot, lambda: "already has everything" in status(screen), "nothing left")
 
-        await pilot.press("u")  # undo goes one change back: the topics
+        await pilot.press("u")  # accepting the majority was one change: undo takes it back whole
         await until(pilot, lambda: saved(small_store, who="gold").topics == (), "undo")
+        gold = saved(small_store, who="gold")
+        assert gold.stance is None
+        assert covered(small_store, gold) == [("Xi Jinping", "FACT"), ("Moscow", "STATISTIC")]
+        await until(pilot, lambda: not screen.busy, "the undo shown")
+        assert "undo 2 changes made at once" in status(screen)  # a span, the labels
+        await pilot.press("U")  # and redo brings it back whole
+        await until(pilot, lambda: len(saved(small_store, who="gold").spans) == 3, "redo")
         assert saved(small_store, who="gold").stance == "SUPPORTIVE"
+        await until(pilot, lambda: not screen.busy, "the redo shown")
 
         await pilot.press("d")  # gold done, on to the next document gold lacks
         await reviewing(pilot, "energy")
@@ -264,7 +273,7 @@ async def test_gold_is_shared_a_clash_is_refused_and_reload_shows_it(small_store
         await until(pilot, lambda: "reloaded" in status(screen), "the reload")
         assert screen.annotation is not None and len(screen.annotation.spans) == 1
         assert view.cursor == cursor
-        assert [(s.label, s.id > 0) for s in screen.query_one(ReviewList).spans] == [
+        assert [(s.label, isinstance(s, SpanInfo)) for s in screen.query_one(ReviewList).spans] == [
             ("FACT", False),
             ("QUOTE", True),
             ("OPINION", False),

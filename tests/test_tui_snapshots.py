@@ -31,8 +31,9 @@ SPANS = [
     ("Moscow. Trade rose 26%", "OPINION"),
     ('"We are partners,"', "QUOTE"),
 ]
-SELECT_KEYS = ("right_square_bracket", "shift+right", "shift+right")
-"""To the next sentence ("Trade"), then select "Trade rose 26" (inside the OPINION span)."""
+SELECT_KEYS = ("ctrl+home", "right_square_bracket", "shift+right", "shift+right")
+"""From the top (the article opens where alice left off) to the next sentence ("Trade"), then
+select "Trade rose 26" (inside the OPINION span)."""
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ async def test_wheel_scrolls_and_a_click_reports_the_span() -> None:
 
     class Recording(ListApp):
         def on_span_list_selected(self, message: SpanList.Selected) -> None:
-            picked.append(message.span_id)
+            picked.append(message.row.id)
 
     app = Recording()
     async with app.run_test(size=(60, 20)) as pilot:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -20,7 +20,7 @@ from workbench.store.core import (
     span_state,
     spans_of,
 )
-from workbench.store.records import AnnotationInfo, AnnotatorInfo, SpanInfo, UndoResult
+from workbench.store.records import AnnotationInfo, AnnotatorInfo, NewSpan, SpanInfo, UndoResult
 
 SPAN_FIELDS = ("start", "end", "token_start", "token_end", "label", "stance", "topics")
 
@@ -159,36 +159,115 @@ class AnnotationStore(StoreBase):
         topics: Iterable[str] = (),
     ) -> SpanInfo:
         """Add a span at character offsets ``start``-``end`` (token-aligned) with a claim type."""
-        topic_list = sorted(set(topics))
-        self.check_labels(label, stance, topic_list, "add span")
+        span = NewSpan(start, end, label, stance, tuple(sorted(set(topics))))
+        self.check_labels(label, stance, span.topics, "add span")
         document = self.document_for(annotation_id)
-        token_start, token_end = self.check_span(document, start, end, "add span")
+        tokens = self.check_span(document, start, end, "add span")
         with self.db.write() as session:
             annotation = self.annotation_row(session, annotation_id)
-            duplicate = session.exec(
+            if self._has_span(session, annotation_id, span):
+                raise InvariantError(f"add span: there is already a {label} span at {start}-{end}")
+            row, _ = self._insert_span(session, annotation, span, tokens, batch=None)
+            return span_info(row)
+
+    def add_spans(
+        self,
+        annotation_id: int,
+        spans: Sequence[NewSpan],
+        *,
+        stance: str | None = None,
+        topics: Iterable[str] = (),
+    ) -> AnnotationInfo:
+        """Add the spans the annotation lacks, and ``stance`` and ``topics`` where it has none,
+        in one transaction that undo takes back as one step (accepting the majority in review).
+        What the annotation gained meanwhile (another reviewer) stays as it is."""
+        topic_list = sorted(set(topics))
+        self.check_labels(None, stance, topic_list, "add spans")
+        document = self.document_for(annotation_id)
+        checked = []
+        for span in spans:
+            self.check_labels(span.label, span.stance, span.topics, "add spans")
+            checked.append((span, self.check_span(document, span.start, span.end, "add spans")))
+        with self.db.write() as session:
+            annotation = self.annotation_row(session, annotation_id)
+            batch: int | None = None
+
+            def logged(event: models.Event) -> None:
+                nonlocal batch
+                if batch is None:  # the first event heads the batch
+                    session.flush()
+                    event.batch = batch = event.id
+                    session.add(event)
+
+            for span, tokens in checked:
+                if not self._has_span(session, annotation_id, span):
+                    logged(self._insert_span(session, annotation, span, tokens, batch=batch)[1])
+            changes: dict[str, Any] = {}
+            if stance is not None and annotation.stance is None:
+                changes["stance"] = stance
+            if topic_list and not loads_topics(annotation.topics):
+                changes["topics"] = topic_list
+            if changes:
+                before = _annotation_state(annotation, changes)
+                _set_annotation(annotation, changes)
+                logged(
+                    self.log(
+                        session,
+                        annotation,
+                        "doc.labels",
+                        "annotation",
+                        annotation_id,
+                        before,
+                        changes,
+                        batch=batch,
+                    )
+                )
+            session.flush()
+            name = session.get(models.Annotator, annotation.annotator_id)
+            return annotation_info(
+                annotation, name.name if name else "", spans_of(session, annotation_id)
+            )
+
+    @staticmethod
+    def _has_span(session: Session, annotation_id: int, span: NewSpan) -> bool:
+        return (
+            session.exec(
                 select(models.Span.id)
                 .where(col(models.Span.annotation_id) == annotation_id)
-                .where(col(models.Span.start) == start)
-                .where(col(models.Span.end) == end)
-                .where(col(models.Span.label) == label)
+                .where(col(models.Span.start) == span.start)
+                .where(col(models.Span.end) == span.end)
+                .where(col(models.Span.label) == span.label)
             ).first()
-            if duplicate is not None:
-                raise InvariantError(f"add span: there is already a {label} span at {start}-{end}")
-            row = models.Span(
-                annotation_id=annotation_id,
-                start=start,
-                end=end,
-                token_start=token_start,
-                token_end=token_end,
-                label=label,
-                stance=stance,
-                topics=dumps(topic_list),
-            )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            self.log(session, annotation, "span.add", "span", row.id, None, span_state(row))
-            return span_info(row)
+            is not None
+        )
+
+    def _insert_span(
+        self,
+        session: Session,
+        annotation: models.Annotation,
+        span: NewSpan,
+        tokens: tuple[int, int],
+        *,
+        batch: int | None,
+    ) -> tuple[models.Span, models.Event]:
+        assert annotation.id is not None
+        row = models.Span(
+            annotation_id=annotation.id,
+            start=span.start,
+            end=span.end,
+            token_start=tokens[0],
+            token_end=tokens[1],
+            label=span.label,
+            stance=span.stance,
+            topics=dumps(sorted(set(span.topics))),
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        event = self.log(
+            session, annotation, "span.add", "span", row.id, None, span_state(row), batch=batch
+        )
+        return row, event
 
     def relabel_span(self, annotation_id: int, span_id: int, label: str) -> SpanInfo:
         """Give a span another claim type."""
@@ -364,6 +443,21 @@ class AnnotationStore(StoreBase):
         name = session.get(models.Annotator, row.annotator_id)
         return annotation_info(row, name.name if name else "", spans_of(session, row.id))
 
+    def last_changed_span(self, annotation_id: int) -> int | None:
+        """The id of the span the annotation's latest change touched, if that span is still
+        there (where the annotator left off)."""
+        with self.db.read() as session:
+            found = session.exec(
+                select(models.Event.entity_id)
+                .join(models.Span, col(models.Span.id) == col(models.Event.entity_id))
+                .where(col(models.Event.annotation_id) == annotation_id)
+                .where(col(models.Event.entity) == "span")
+                .where(col(models.Span.annotation_id) == annotation_id)
+                .order_by(col(models.Event.id).desc())
+                .limit(1)
+            ).first()
+        return found
+
     # -- undo and redo ------------------------------------------------------------------------
 
     def undo(self, annotation_id: int) -> UndoResult:
@@ -401,46 +495,75 @@ class AnnotationStore(StoreBase):
             event = session.exec(query.limit(1)).first()
             if event is None:
                 raise UndoError(f"nothing to {verb}")
-            assert event.id is not None
-            before = orjson.loads(event.before) if event.before else None
-            after = orjson.loads(event.after) if event.after else None
-            expected, target = (after, before) if undo else (before, after)
-            try:
-                if event.entity == "span":
-                    self._restore_span(session, annotation, event.entity_id, expected, target)
-                else:
-                    current = _annotation_state(annotation, expected or {})
-                    if current != expected:
-                        raise UndoError(
-                            f"cannot {verb} {event.action}: the annotation was changed elsewhere"
-                        )
-                    _set_annotation(annotation, target or {})
-                    annotation.updated_at = models.now()
-                    session.add(annotation)
-                session.flush()
-            except sa_exc.IntegrityError:
-                raise UndoError(
-                    f"cannot {verb} {event.action}: it conflicts with later changes"
-                ) from None
-            event.state = models.EVENT_UNDONE if undo else models.EVENT_DONE
-            session.add(event)
-            session.add(
-                models.Event(
-                    annotation_id=annotation_id,
-                    annotator_id=annotation.annotator_id,
-                    action=verb,
-                    entity=event.entity,
-                    entity_id=event.entity_id,
-                    state=models.EVENT_META,
-                    target_id=event.id,
+            steps = [event]
+            if event.batch is not None:  # a change made of several: all of it, as one step
+                state = models.EVENT_DONE if undo else models.EVENT_UNDONE
+                order = col(models.Event.id).desc() if undo else col(models.Event.id)
+                steps = list(
+                    session.exec(
+                        select(models.Event)
+                        .where(col(models.Event.annotation_id) == annotation_id)
+                        .where(col(models.Event.batch) == event.batch)
+                        .where(col(models.Event.state) == state)
+                        .order_by(order)
+                    )
                 )
-            )
+            for step in steps:
+                self._replay(session, annotation, step, undo=undo)
+            head = min(steps, key=lambda e: e.id or 0)
+            if len(steps) > 1:
+                what = f"{verb} {len(steps)} changes made at once"
+            else:
+                before = orjson.loads(event.before) if event.before else None
+                after = orjson.loads(event.after) if event.after else None
+                what = f"{verb} {_describe(event.action, before, after)}"
+            assert head.id is not None
             return UndoResult(
-                action=event.action,
+                action=head.action,
+                entity=head.entity,
+                entity_id=head.entity_id,
+                description=what,
+            )
+
+    def _replay(
+        self, session: Session, annotation: models.Annotation, event: models.Event, *, undo: bool
+    ) -> None:
+        """Undo (or redo) one logged change and log that it was."""
+        verb = "undo" if undo else "redo"
+        assert event.id is not None and annotation.id is not None
+        before = orjson.loads(event.before) if event.before else None
+        after = orjson.loads(event.after) if event.after else None
+        expected, target = (after, before) if undo else (before, after)
+        try:
+            if event.entity == "span":
+                self._restore_span(session, annotation, event.entity_id, expected, target)
+            else:
+                current = _annotation_state(annotation, expected or {})
+                if current != expected:
+                    raise UndoError(
+                        f"cannot {verb} {event.action}: the annotation was changed elsewhere"
+                    )
+                _set_annotation(annotation, target or {})
+                annotation.updated_at = models.now()
+                session.add(annotation)
+            session.flush()
+        except sa_exc.IntegrityError:
+            raise UndoError(
+                f"cannot {verb} {event.action}: it conflicts with later changes"
+            ) from None
+        event.state = models.EVENT_UNDONE if undo else models.EVENT_DONE
+        session.add(event)
+        session.add(
+            models.Event(
+                annotation_id=annotation.id,
+                annotator_id=annotation.annotator_id,
+                action=verb,
                 entity=event.entity,
                 entity_id=event.entity_id,
-                description=f"{verb} {_describe(event.action, before, after)}",
+                state=models.EVENT_META,
+                target_id=event.id,
             )
+        )
 
     def _restore_span(
         self,

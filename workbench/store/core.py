@@ -161,27 +161,31 @@ class StoreBase:
         after: dict[str, Any] | None,
         *,
         auto_status: bool = True,
-    ) -> None:
-        """Record a user's change in the same transaction; it clears the redo stack."""
+        batch: int | None = None,
+    ) -> models.Event:
+        """Record a user's change in the same transaction; it clears the redo stack.
+        ``batch``: the first event of the change this one is part of (one undo step)."""
         assert annotation.id is not None
-        session.exec(
-            update(models.Event)
-            .where(col(models.Event.annotation_id) == annotation.id)
-            .where(col(models.Event.state) == models.EVENT_UNDONE)
-            .values(state=models.EVENT_DISCARDED)
-        )
-        session.add(
-            models.Event(
-                annotation_id=annotation.id,
-                annotator_id=annotation.annotator_id,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                before=None if before is None else dumps(before),
-                after=None if after is None else dumps(after),
+        if batch is None:
+            session.exec(
+                update(models.Event)
+                .where(col(models.Event.annotation_id) == annotation.id)
+                .where(col(models.Event.state) == models.EVENT_UNDONE)
+                .values(state=models.EVENT_DISCARDED)
             )
+        event = models.Event(
+            annotation_id=annotation.id,
+            annotator_id=annotation.annotator_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=None if before is None else dumps(before),
+            after=None if after is None else dumps(after),
+            batch=batch,
         )
+        session.add(event)
         touch(session, annotation, auto_status=auto_status)
+        return event
 
 
 def check_annotator_name(name: str, where: str = "annotator") -> str:

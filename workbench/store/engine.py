@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session, SQLModel, select
@@ -251,7 +251,12 @@ def _schema_version(session: Session, where: str) -> int:
     return int(row.value)
 
 
-MIGRATIONS: dict[int, Any] = {}
+def _add_event_batch(session: Session) -> None:
+    """Version 2: events grouped into one undo step (``event.batch``)."""
+    session.connection().execute(text("ALTER TABLE event ADD COLUMN batch INTEGER"))
+
+
+MIGRATIONS: dict[int, Any] = {1: _add_event_batch}
 """Schema version N -> a function that brings a session's database from N to N + 1."""
 
 

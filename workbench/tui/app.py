@@ -14,25 +14,24 @@ from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from workbench.models import GOLD
-from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, Store
+from workbench.session import AnnotationSession
+from workbench.store import AnnotatorInfo, Store
 from workbench.tui.config import TuiConfig
 from workbench.tui.failures import ShowsWorkerErrors
-from workbench.tui.screens.annotate import AnnotateScreen, read_document
+from workbench.tui.screens.annotate import AnnotateScreen, read_session
 from workbench.tui.screens.annotator import AnnotatorScreen
-from workbench.tui.screens.entry import EntryDialog
+from workbench.tui.screens.editing import BackRequested, EditingScreen, OpenRequested
 from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.review import ReviewScreen
+from workbench.tui.typeahead import Settled, TypeAhead
 
 if TYPE_CHECKING:
     # The list is imported when first shown: `annotate --doc` starts without it.
+    from workbench.tui.screens.agreement import AgreementScreen
     from workbench.tui.screens.documents import DocumentsScreen
-
-
-HELD_KEYS_NOTICE_S = 2.0
-"""Keys held longer than this (a locked or slow database) get a notice, repeated."""
 
 
 class DocumentCommands(Provider):
@@ -92,10 +91,8 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         """The reserved gold annotator, when reviewing."""
         self._document_name = document
         self._config = config or TuiConfig()
-        self._held_keys: list[tuple[str, str | None]] = []
-        self._opening = True
-        """The first screen (or the one after the name is given) is being prepared: keys
-        typed meanwhile wait for it."""
+        self.typeahead = TypeAhead(self)
+        """Keys typed ahead of a screen that is not ready for them."""
 
     def on_mount(self) -> None:
         self.set_keymap(self._config.keymap)
@@ -116,7 +113,7 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
 
     def _named(self, name: str | None) -> None:
         if name:
-            self._opening = True  # keys typed after the name wait for the documents
+            self.typeahead.opening = True  # keys typed after the name wait for the documents
             self.start(name)
 
     @work(thread=True, exit_on_error=False)
@@ -140,106 +137,32 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
             # Straight to the article, read here so that its first frame shows the text; the
             # list is built only if the annotator goes back to it.
             document_id = self.store.document_by_name(self._document_name)
-            loaded = read_document(self.store, annotator, document_id)
-            self.call_from_thread(self._show_document, annotator, document_id, loaded)
+            session = read_session(self.store, annotator, document_id)
+            self.call_from_thread(self._show_document, annotator, document_id, session)
         else:
             self.call_from_thread(self._show_documents, annotator)
 
     def _show_document(
-        self,
-        annotator: AnnotatorInfo,
-        document_id: int,
-        loaded: tuple[DocumentData, AnnotationInfo],
+        self, annotator: AnnotatorInfo, document_id: int, session: AnnotationSession
     ) -> None:
         self.annotator = annotator
-        self.open_document(document_id, loaded)
+        self.open_document(document_id, session)
         self._opened()  # the screen is on the stack: it holds keys while it loads
 
     def _opened(self) -> None:
         """A screen is up: held keys go to it once it is ready for them."""
-        self._opening = False
-        self.release_keys()
+        self.typeahead.opened()
 
-    # -- keys typed ahead ---------------------------------------------------------------------
-
-    def _settling(self) -> bool:
-        """The screen on top is not ready for keys: still being built (a chooser a held key
-        opened), its focus not yet given (a filter, a name or a text field would miss the
-        first letters), or a text field just submitted."""
-        screen = self.screen
-        if not screen.is_mounted or (isinstance(screen, EntryDialog) and not screen.ready):
-            return True
-        return screen.focused is None and bool(screen.focus_chain)
-
-    def _busy(self) -> bool:
-        return (
-            self._opening
-            or self._settling()
-            # A screen waiting for a save, a read or the next document says so with `busy`.
-            or any(getattr(screen, "busy", False) for screen in self.screen_stack)
-        )
+    # -- keys typed ahead (workbench.tui.typeahead) -------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        """Hold keys while the annotation screen waits for a save, a load or the next
-        document, and apply them in order once it has it. Keys come in bursts over a slow
-        link or from a fast typist: "1 s c" must label a span and then give *that* span its
-        stance, which needs the span back from the database first. Priority keys (quit)
-        are never held; keys a focused input consumes (typing a note) never get here."""
-        if not self._busy() and not self._held_keys:
-            if self._type_into_field(event.key, event.character):
-                event.prevent_default()
-                event.stop()
-            return  # the usual case: Textual's own binding lookup runs next
-        self._held_keys.append((event.key, event.character))
-        event.prevent_default()
-        event.stop()
-        if len(self._held_keys) == 1:
-            self.set_timer(HELD_KEYS_NOTICE_S, self._say_keys_wait)
-        self.release_keys()
+        """Every key reaches the type-ahead queue before the bindings: held while a screen is
+        busy, applied in order once it is not."""
+        self.typeahead.key(event)
 
-    def _say_keys_wait(self) -> None:
-        """Keys held this long: the database is slow or locked; say so rather than seem hung."""
-        if self._held_keys:
-            count = len(self._held_keys)
-            self.notify(
-                f"Waiting for the database to save; {count} key{'s' * (count != 1)} will follow.",
-                timeout=HELD_KEYS_NOTICE_S,
-            )
-            self.set_timer(HELD_KEYS_NOTICE_S, self._say_keys_wait)
-
-    def _type_into_field(self, key: str, character: str | None) -> bool:
-        """A printable key that reached the app while a text field has the focus was sent
-        before the field had it (a field consumes the keys it gets): it is text for the
-        field, typed ahead, not a command. Type it there."""
-        focused = self.focused
-        if isinstance(focused, Input) and character is not None and character.isprintable():
-            focused.insert_text_at_cursor(character)
-            return True
-        return False
-
-    def release_keys(self) -> None:
-        """Apply held keys once nothing is busy (the screens call this when they settle)."""
-        if not self._held_keys:
-            return
-        if not self._busy():
-            self.call_later(self._apply_held_keys)
-        elif self._settling():
-            self.set_timer(0.005, self.release_keys)  # nothing else says when it is ready
-
-    async def _apply_held_keys(self) -> None:
-        # One held key per turn of the app's queue, looked up in the bindings of whatever is
-        # on top *now* (a chooser a held key opened, the next document). The next turn comes
-        # after what this key set off (a dismissed screen's callback, a message), and a new
-        # key reaching on_key meanwhile queues up behind the held ones: none overtakes.
-        if not self._held_keys or self._busy():
-            return
-        key, character = self._held_keys.pop(0)
-        # As Textual does for a key as it comes: a focused field takes text, then priority
-        # bindings, then the others. A key with none does nothing, as it would have anyway.
-        typed = self._type_into_field(key, character)
-        if not typed and not await self._check_bindings(key, priority=True):
-            await self._check_bindings(key)
-        self.release_keys()
+    def on_settled(self, _message: Settled) -> None:
+        """A screen is no longer busy: held keys go on."""
+        self.typeahead.release()
 
     @property
     def reviewing(self) -> bool:
@@ -253,7 +176,7 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         from workbench.tui.screens.agreement import ReviewQueueScreen
 
         self.annotator, self.gold = reviewer, gold
-        queue = ReviewQueueScreen(self.store)
+        queue = ReviewQueueScreen(self.store, gold)
         if isinstance(self.screen, AnnotatorScreen):
             self.switch_screen(queue)
         else:
@@ -267,8 +190,6 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         ``queue``: the documents in review order (done and n/p follow it)."""
         if self.annotator is None or self.gold is None:
             return
-        from workbench.tui.screens.review import ReviewScreen
-
         screen = ReviewScreen(self.store, self.annotator, self.gold, document_id, queue=queue)
         if isinstance(self.screen, ReviewScreen):
             self.switch_screen(screen)
@@ -298,17 +219,25 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
     def on_documents_screen_open_requested(self, message: DocumentsScreen.OpenRequested) -> None:
         self.open_document(message.document_id)
 
-    def open_document(
-        self, document_id: int, loaded: tuple[DocumentData, AnnotationInfo] | None = None
-    ) -> None:
-        """Show a document for annotation (replacing one already open); ``loaded``: its data,
-        if already read (see :func:`read_document`)."""
+    def on_open_requested(self, message: OpenRequested) -> None:
+        """Done, skip, next or previous chose another document (in the same order)."""
+        if self._review:
+            self.open_review(message.document_id, message.order)
+        else:
+            self.open_document(message.document_id)
+
+    def on_back_requested(self, _message: BackRequested) -> None:
+        self.back_to_list()
+
+    def open_document(self, document_id: int, session: AnnotationSession | None = None) -> None:
+        """Show a document for annotation (replacing one already open); ``session``: one
+        already read (see :func:`read_session`)."""
         if self.annotator is None:
             return
         if self._review:
             self.open_review(document_id)
             return
-        screen = AnnotateScreen(self.store, self.annotator, document_id, loaded)
+        screen = AnnotateScreen(self.store, self.annotator, document_id, session)
         if isinstance(self.screen, AnnotateScreen):
             self.switch_screen(screen)
         else:
@@ -327,7 +256,12 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
             return
         from workbench.tui.screens.agreement import AgreementScreen  # reviewers only: lazily
 
-        self.push_screen(AgreementScreen(self.store))
+        self.push_screen(AgreementScreen(self.store, self.gold))
+
+    def on_agreement_screen_review_requested(
+        self, message: AgreementScreen.ReviewRequested
+    ) -> None:
+        self.open_review(message.document_id, message.queue)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -339,7 +273,7 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Show every key and what it does", self.action_help)
-        if isinstance(screen, AnnotateScreen):
+        if isinstance(screen, EditingScreen):
             yield SystemCommand(
                 "Mark done", "Mark this document done, open the next", screen.action_done
             )
@@ -348,6 +282,5 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # (The error itself is shown by ShowsWorkerErrors.)
-        if event.state == WorkerState.ERROR and self._opening:
-            self._opening = False  # the document could not be read: no keys to hold for it
-            self.release_keys()
+        if event.state == WorkerState.ERROR and self.typeahead.opening:
+            self.typeahead.opened()  # the document could not be read: no keys to hold for it

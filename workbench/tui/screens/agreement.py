@@ -11,6 +11,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
@@ -18,8 +19,9 @@ from textual.worker import Worker, WorkerState
 from workbench.agreement.report import FIELDS, agreement_report, print_agreement
 from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, Store
 from workbench.tui.failures import ShowsWorkerErrors
-from workbench.tui.screens.annotate import NARROW_BELOW
 from workbench.tui.screens.documents import STATUS_LOOK
+from workbench.tui.screens.editing import NARROW_BELOW
+from workbench.tui.typeahead import Settled
 from workbench.tui.widgets.document_view import DocumentView
 
 MAX_SIDE_BY_SIDE = 3
@@ -52,15 +54,27 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         Binding("q,escape", "back", "Back", id="agreement.back"),
     ]
 
-    def __init__(self, store: Store) -> None:
+    class ReviewRequested(Message):
+        """Adjudicate a document, the queue's order to follow after it."""
+
+        def __init__(self, document_id: int, queue: tuple[int, ...]) -> None:
+            super().__init__()
+            self.document_id = document_id
+            self.queue = queue
+
+    def __init__(self, store: Store, gold: AnnotatorInfo | None = None) -> None:
+        """``gold``: the gold annotator when the person here adjudicates (a reviewer)."""
         super().__init__()
         self.store = store
+        self._gold = gold
         self._report: dict[str, Any] | None = None
         self._ids: dict[str, int] = {}
         """Document ids by name (the report names them)."""
         self._queue: list[str] = []
         """The names in the queue's rows, in order."""
         self._failed = False
+        self._opening = False
+        """A document was asked for and its screen is not up yet."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,11 +98,8 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         table.focus()
         self.load()
 
-    @property
-    def _gold(self) -> AnnotatorInfo | None:
-        """The gold annotator when the person here adjudicates (a reviewer), else None."""
-        gold = getattr(self.app, "gold", None)
-        return gold if isinstance(gold, AnnotatorInfo) else None
+    def on_screen_suspend(self) -> None:
+        self._opening = False  # the review screen is up: it is the one keys wait for now
 
     def on_screen_resume(self) -> None:
         if self._report is not None and self._gold is not None:
@@ -122,7 +133,7 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
     @property
     def busy(self) -> bool:
         """The first report is still being computed: keys typed meanwhile (enter) wait."""
-        return self._report is None and not self._failed
+        return (self._report is None and not self._failed) or self._opening
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -130,9 +141,7 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
             self._settled()
 
     def _settled(self) -> None:
-        release = getattr(self.app, "release_keys", None)
-        if callable(release):
-            release()
+        self.post_message(Settled())
 
     def _show(self, report: dict[str, Any], ids: dict[str, int], gold: dict[str, str]) -> None:
         self._report = report
@@ -206,13 +215,14 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
     def action_review(self) -> None:
         """Adjudicate the highlighted document; done moves on through the queue."""
         name = self._highlighted()
-        open_review = getattr(self.app, "open_review", None)
         if name is None or self._report is None:
             return
-        if not callable(open_review) or getattr(self.app, "gold", None) is None:
+        if self._gold is None:
             self.notify("Adjudicating is for reviewers: start with `workbench review`.")
             return
-        open_review(self._ids[name], tuple(self._ids[queued] for queued in self._queue))
+        queue = tuple(self._ids[queued] for queued in self._queue)
+        self._opening = True  # keys typed next are for the review screen: held until it is up
+        self.post_message(self.ReviewRequested(self._ids[name], queue))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

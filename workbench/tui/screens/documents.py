@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from workbench.store import AnnotatorInfo, DocumentRow, Store
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.entry import Field
+from workbench.tui.typeahead import Settled
 
 LIST_LIMIT = 5000
 """Rows shown at once; typing narrows a larger corpus (and keeps the list fast)."""
@@ -121,9 +122,8 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         self.load(self._asked)
 
     def _settled(self) -> None:
-        release = getattr(self.app, "release_keys", None)
-        if not self.busy and callable(release):
-            release()
+        if not self.busy:
+            self.post_message(Settled())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:  # shown by ShowsWorkerErrors

@@ -185,6 +185,10 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._render_width = 0
         self._spans = SpanIndex()
         self._marks: SpanIndex | None = None
+        self._mark_cache: dict[tuple[int, int], SpanInfo] = {}
+        self._pinned: int | None = None
+        """The id of a span given the focus by :meth:`focus_span` (tab): it keeps it over
+        a span nested inside it, until the cursor moves."""
         self._cursor = 0
         self._anchor: int | None = None
         self._focus: SpanInfo | None = None
@@ -209,6 +213,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout = None
         self._spans = SpanIndex()
         self._marks = None
+        self._mark_cache = {}
+        self._pinned = None
         self._focus = None
         old_selection = self.selection()
         self._anchor, self._goal_x = None, None
@@ -231,11 +237,19 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._repaint(self._spans.changed(old))
         self._refocus()
 
-    def set_marks(self, spans: Iterable[SpanInfo]) -> None:
-        """Mark token ranges apart from the spans (underlined, in the warning colour; they are
-        not spans: no tag, no focus). Lines are re-painted as for :meth:`set_spans`."""
+    def set_marks(self, ranges: Iterable[tuple[int, int]]) -> None:
+        """Mark token ranges ``(start, end)`` apart from the spans (underlined, in the warning
+        colour; they are not spans: no tag, no focus). Lines are re-painted as for
+        :meth:`set_spans`: only where marks came or went."""
         old = self._marks or SpanIndex()
-        self._marks = SpanIndex(spans)
+        marks = []
+        for start, end in ranges:
+            mark = self._mark_cache.get((start, end))
+            if mark is None:  # the same object for the same range: unchanged marks stay put
+                mark = SpanInfo(-1 - len(self._mark_cache), 0, 0, 0, start, end, "")
+                self._mark_cache[(start, end)] = mark
+            marks.append(mark)
+        self._marks = SpanIndex(marks)
         self._repaint(self._marks.changed(old))
 
     def _repaint(self, changed: list[SpanInfo]) -> None:
@@ -274,6 +288,14 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     def move_cursor_to(self, token: int) -> None:
         """Put the cursor on ``token`` (clamped to the document) and clear the selection."""
         self._update(token, None)
+
+    def focus_span(self, span: SpanInfo) -> None:
+        """Put the cursor on the first token of ``span`` and give that span the focus, even if
+        another span nested in it starts there too (tab reaches every span)."""
+        self._update(span.token_start, None)
+        if self._spans.get(span.id) is not None:
+            self._pinned = span.id
+            self._refocus()
 
     def select_range(self, start: int, end: int) -> None:
         """Select tokens ``start`` up to ``end`` (exclusive), the cursor on the last."""
@@ -376,7 +398,12 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _refocus(self) -> None:
         """Re-find the span under the cursor; re-paint both spans if it changed."""
-        focus = self._spans.innermost(self._cursor) if self._metrics else None
+        pinned = self._spans.get(self._pinned) if self._pinned is not None else None
+        if pinned is not None and pinned.token_start <= self._cursor < pinned.token_end:
+            focus: SpanInfo | None = pinned
+        else:
+            self._pinned = None
+            focus = self._spans.innermost(self._cursor) if self._metrics else None
         if focus != self._focus:
             for span in (self._focus, focus):
                 if span is not None:
@@ -394,6 +421,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         anchor = None if anchor is None else min(max(anchor, 0), last)
         old_cursor, old_selection = self._cursor, self.selection()
         self._cursor, self._anchor, self._goal_x = cursor, anchor, None
+        if cursor != old_cursor:
+            self._pinned = None
         selection = self.selection()
         self._invalidate_tokens(old_cursor, old_cursor + 1)
         self._invalidate_tokens(cursor, cursor + 1)

@@ -11,8 +11,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from workbench.scheme import Scheme
+from workbench.session import excerpt
 from workbench.store import AnnotationInfo, SpanInfo
-from workbench.tui.widgets.span_list import SpanList, excerpt
+from workbench.tui.widgets.span_list import SpanList
 
 EXCERPT = 34
 """Characters of span text in the span block."""
@@ -87,7 +88,7 @@ class SidePanel(Vertical):
             return  # most cursor moves stay inside or outside the same span
         self._focus_shown = span
         if span is not None:
-            self.query_one(SpanList).highlight_span(span.id)  # the list follows the cursor
+            self.query_one(SpanList).highlight_span(span)  # the list follows the cursor
         # The block has a fixed height, so no layout pass: a cursor move stays one frame.
         focus = self.query_one("#side-focus", Static)
         if span is None:
@@ -105,9 +106,10 @@ class SidePanel(Vertical):
         focus.update(text, layout=False)
 
     def show_spans(
-        self, spans: tuple[SpanInfo, ...], document_text: str, focus: int | None
+        self, spans: tuple[object, ...], document_text: str, focus: SpanInfo | None
     ) -> None:
-        """The list of spans, in document order, ``focus`` highlighted if given."""
+        """The list of spans (the review list: and candidates), in document order, the
+        span in ``focus`` highlighted if given."""
         span_list = self.query_one(SpanList)
         span_list.set_spans(spans, document_text)
         if focus is not None:

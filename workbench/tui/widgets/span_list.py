@@ -8,7 +8,8 @@ else. The border shows how many spans there are and which rows are on screen."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Hashable
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,7 +22,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from workbench.scheme import Scheme
+from workbench.session import excerpt
 from workbench.store.records import SpanInfo
+
+__all__ = ["LIST_EXCERPT", "STATUS_EXCERPT", "SpanList", "excerpt"]
 
 LIST_EXCERPT = 26
 """Characters of span text on a line: with the label it fits the side panel."""
@@ -29,15 +33,6 @@ STATUS_EXCERPT = 40
 """Characters of span text quoted in the status line."""
 TAG_WIDTH = 5
 """The label's first four letters and a space."""
-
-
-def excerpt(text: str, start: int, end: int, width: int = STATUS_EXCERPT) -> str:
-    """``text[start:end]`` on one line, shortened in the middle if long."""
-    covered = " ".join(text[start:end].split())
-    if len(covered) <= width:
-        return covered
-    half = (width - 1) // 2
-    return f"{covered[:half].rstrip()}…{covered[-half:].lstrip()}"
 
 
 class SpanList(Widget, can_focus=True):
@@ -71,12 +66,12 @@ class SpanList(Widget, can_focus=True):
     class Selected(Message):
         """A click on a row: go to this span."""
 
-        def __init__(self, span_list: SpanList, span_id: int) -> None:
+        def __init__(self, span_list: SpanList, row: Any) -> None:
             super().__init__()
             self.span_list = span_list
             """The list that posted it."""
-            self.span_id = span_id
-            """The chosen span's id."""
+            self.row = row
+            """The chosen row (a span; the review list also has candidates)."""
 
         @property
         def control(self) -> SpanList:
@@ -86,17 +81,18 @@ class SpanList(Widget, can_focus=True):
     def __init__(self, scheme: Scheme, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.scheme = scheme
-        self._spans: tuple[SpanInfo, ...] = ()
+        self._spans: tuple[Any, ...] = ()
+        """The rows: spans (and, in the review list, candidates)."""
         self._text = ""
         self._highlighted: int | None = None
         self._top = 0
         """The span on the first row."""
-        self._rows: LRUCache[SpanInfo, list[Segment]] = LRUCache(4096)
+        self._rows: LRUCache[Any, list[Segment]] = LRUCache(4096)
         self._styles: dict[str, Style] = {}
 
     @property
-    def spans(self) -> tuple[SpanInfo, ...]:
-        """The spans shown, in order."""
+    def spans(self) -> tuple[Any, ...]:
+        """The rows shown, in order."""
         return self._spans
 
     @property
@@ -105,33 +101,45 @@ class SpanList(Widget, can_focus=True):
         return self._highlighted
 
     @property
-    def highlighted_span(self) -> SpanInfo | None:
-        """The span on the highlighted row, or None."""
+    def highlighted_row(self) -> Any:
+        """The row highlighted (a span, or a review candidate), or None."""
         index = self._highlighted
         return self._spans[index] if index is not None else None
 
-    def set_spans(self, spans: tuple[SpanInfo, ...], text: str) -> None:
+    @property
+    def highlighted_span(self) -> SpanInfo | None:
+        """The span on the highlighted row, or None (also when it is not a span)."""
+        row = self.highlighted_row
+        return row if isinstance(row, SpanInfo) else None
+
+    @staticmethod
+    def row_key(row: Any) -> Hashable:
+        """What identifies a row across changes (a span's id)."""
+        return row.id if isinstance(row, SpanInfo) else row
+
+    def set_spans(self, spans: tuple[Any, ...], text: str) -> None:
         """Show these spans (of a document with this text); the highlight stays on its span if
         that is still there, else on the row it was on."""
         if text != self._text:
             self._rows.clear()
             self._text = text
-        current = self.highlighted_span
+        current = self.highlighted_row
         self._spans = spans
         self.border_title = f"{len(spans)} span{'s' * (len(spans) != 1)}"
-        if current is not None and not self._move_to_id(current.id):
+        if current is not None and not self._move_to_key(self.row_key(current)):
             # The span went: the highlight stays on its row (the next span), if any.
             self._highlighted = min(self._highlighted or 0, len(spans) - 1) if spans else None
         self._set_top(self._top)
         self.refresh()
 
-    def highlight_span(self, span_id: int | None) -> None:
-        """Highlight the row of this span (scrolling it into view), or none."""
-        if span_id is None or not self._move_to_id(span_id):
+    def highlight_span(self, row: Any) -> None:
+        """Highlight this row (scrolling it into view), or none."""
+        if row is None or not self._move_to_key(self.row_key(row)):
             self._set_highlight(None)
 
-    def _move_to_id(self, span_id: int) -> bool:
-        index = next((i for i, span in enumerate(self._spans) if span.id == span_id), None)
+    def _move_to_key(self, key: Hashable) -> bool:
+        key_of = self.row_key
+        index = next((i for i, row in enumerate(self._spans) if key_of(row) == key), None)
         if index is None:
             return False
         self._set_highlight(index)
@@ -173,7 +181,7 @@ class SpanList(Widget, can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------------
 
-    def _row(self, span: SpanInfo) -> list[Segment]:
+    def _row(self, span: Any) -> list[Segment]:
         segments = self._rows.get(span)
         if segments is None:
             segments = [
@@ -250,4 +258,4 @@ class SpanList(Widget, can_focus=True):
         index = self._top + offset.y
         if 0 <= index < len(self._spans):
             self._set_highlight(index)
-            self.post_message(self.Selected(self, self._spans[index].id))
+            self.post_message(self.Selected(self, self._spans[index]))
