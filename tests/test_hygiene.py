@@ -9,6 +9,9 @@ import pytest
 
 CORE = [
     "workbench.scheme",
+    "workbench.session",
+    "workbench.review",
+    "workbench.writer",
     "workbench.models",
     "workbench.nlp",
     "workbench.store",

@@ -620,6 +620,9 @@ def _set_annotation(row: models.Annotation, state: dict[str, Any]) -> None:
 def _describe(action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
     """A few words on a change, for the status line."""
     state = after or before or {}
+    if action == "span.relabel" and before and after:
+        where = f"{state.get('start')}-{state.get('end')}"
+        return f"relabel {before.get('label')} → {after.get('label')} span {where}"
     if action.startswith("span."):
         what = action.removeprefix("span.")
         return (

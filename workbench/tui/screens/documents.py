@@ -200,9 +200,11 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             if self.last_opened in ids:
                 start = ids.index(self.last_opened)
         order = list(range(start, len(self._rows))) + list(range(start))
-        for index in order:
-            if self._rows[index].status in ("todo", "in_progress"):
-                return index
+        # Work the annotator has begun comes before documents nobody has touched.
+        for wanted in ("in_progress", "todo"):
+            for index in order:
+                if self._rows[index].status == wanted:
+                    return index
         return start
 
     def action_move(self, delta: int) -> None:
