@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+import unicodedata
 
 import numpy as np
 import pytest
@@ -273,6 +274,22 @@ PIECES += [
     "👨\u200d👩\u200d👧",
     "\u00a0",
 ]
+PIECES += ["(", ")", '"', "'s", "’", "”", "“", "%", "-", "—", "…", "。", "」", "¿", ";"]
+
+
+def glued(text: str, tokens: Tokenization, token: int) -> bool:
+    """Whether a line may not start with ``token``: written against the word before it and
+    starting with closing punctuation (Pe, Pf, Po but ¡¿⸘, Pd) or following opening (Ps, Pi,
+    straight quotes)."""
+    if token == 0 or tokens.ends[token - 1] != tokens.starts[token]:
+        return False
+    before = text[tokens.starts[token - 1] : tokens.ends[token - 1]]
+    word = text[tokens.starts[token] : tokens.ends[token]]
+    if before.isspace() or word.isspace():
+        return False
+    closing = unicodedata.category(word[0]) in ("Pe", "Pf", "Po", "Pd") and word[0] not in "¡¿⸘"
+    opening = unicodedata.category(before[-1]) in ("Ps", "Pi") or before[-1] in "\"'"
+    return closing or opening
 
 
 def check_layout(text: str, tokens: Tokenization, width: int) -> None:
@@ -305,6 +322,18 @@ def check_layout(text: str, tokens: Tokenization, width: int) -> None:
                 assert layout.token_at(x, fragment.line) == token
         if token and "\n" in text[layout.token_fragments(token - 1)[-1].end : tokens.starts[token]]:
             assert layout.token_lines(token - 1)[1] <= layout.token_lines(token)[0]
+    # A line starts with punctuation glued to the word before only if the glued run up to it
+    # is wider than a line (then it must be cut somewhere).
+    for line in range(1, layout.line_count):
+        fragments = layout.line_fragments(line)
+        if not fragments or fragments[0].start != tokens.starts[fragments[0].token]:
+            continue
+        token = fragments[0].token
+        if glued(text, tokens, token):
+            run = token
+            while glued(text, tokens, run):
+                run -= 1
+            assert cell_width(text[tokens.starts[run] : tokens.ends[token]]) > layout.width, line
 
 
 @settings(max_examples=150, deadline=None)

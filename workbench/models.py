@@ -8,7 +8,7 @@ from typing import Final
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """Bumped whenever the tables change; a database of another version is migrated or refused."""
 
 STATUSES: Final = ("todo", "in_progress", "done", "skipped")

@@ -1,7 +1,8 @@
-"""Tokenization: spaCy's blank English tokenizer and a sentencizer, stored compactly."""
+"""Tokenization: spaCy's blank English tokenizer, its sentencizer and line breaks, stored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,20 @@ AlignMode = Literal["strict", "expand", "contract"]
 
 _DTYPE = np.dtype("<u4")
 """On-disk integer type: little-endian uint32 (texts up to 4 GiB code points)."""
+
+_LINE_BREAK = re.compile(r"\n\s*")
+"""A line break: a newline and the whitespace after it (blank lines included), up to the
+next line's first character."""
+
+
+def pack_index(values: Index) -> bytes:
+    """An index array as stored in a document row (``tok_starts``, ``sent_starts``...)."""
+    return values.astype(_DTYPE).tobytes()
+
+
+def unpack_index(data: bytes) -> Index:
+    """An index array read back from the bytes :func:`pack_index` wrote."""
+    return np.frombuffer(data, dtype=_DTYPE).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,13 +84,21 @@ class Tokenization:
             sent_starts = np.concatenate([np.zeros(1, dtype=np.int64), sent_starts])
         return cls(starts, ends, spaces, sent_starts)
 
+    def with_line_sentences(self, text: str) -> Tokenization:
+        """The same tokens with a sentence starting after every line break a reader sees as
+        one (see :func:`sentence_starts`)."""
+        merged = sentence_starts(text, self.starts, self.ends, self.sent_starts)
+        if merged is self.sent_starts:
+            return self
+        return Tokenization(self.starts, self.ends, self.spaces, merged)
+
     def to_columns(self) -> dict[str, bytes]:
         """The four arrays as compact bytes for the document row."""
         return {
-            "tok_starts": self.starts.astype(_DTYPE).tobytes(),
-            "tok_ends": self.ends.astype(_DTYPE).tobytes(),
+            "tok_starts": pack_index(self.starts),
+            "tok_ends": pack_index(self.ends),
             "tok_spaces": np.packbits(self.spaces).tobytes(),
-            "sent_starts": self.sent_starts.astype(_DTYPE).tobytes(),
+            "sent_starts": pack_index(self.sent_starts),
         }
 
     @classmethod
@@ -83,13 +106,10 @@ class Tokenization:
         cls, tok_starts: bytes, tok_ends: bytes, tok_spaces: bytes, sent_starts: bytes
     ) -> Tokenization:
         """Rebuild the arrays from the bytes :meth:`to_columns` wrote."""
-        starts = np.frombuffer(tok_starts, dtype=_DTYPE).astype(np.int64)
+        starts = unpack_index(tok_starts)
         spaces = np.unpackbits(np.frombuffer(tok_spaces, dtype=np.uint8), count=len(starts))
         return cls(
-            starts,
-            np.frombuffer(tok_ends, dtype=_DTYPE).astype(np.int64),
-            spaces.astype(np.bool_),
-            np.frombuffer(sent_starts, dtype=_DTYPE).astype(np.int64),
+            starts, unpack_index(tok_ends), spaces.astype(np.bool_), unpack_index(sent_starts)
         )
 
     def token_at(self, char: int) -> int:
@@ -162,11 +182,63 @@ def pipeline() -> Language:
 
 
 def tokenize(text: str) -> Tokenization:
-    """Tokenize one text."""
-    return Tokenization.from_doc(pipeline()(text))
+    """Tokenize one text: spaCy's tokens, its sentencizer's sentences plus line breaks."""
+    return Tokenization.from_doc(pipeline()(text)).with_line_sentences(text)
 
 
 def tokenize_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Tokenization]:
-    """Tokenize a stream of texts in batches with ``nlp.pipe``, in order."""
-    for doc in pipeline().pipe(texts, batch_size=batch_size):
-        yield Tokenization.from_doc(doc)
+    """Tokenize a stream of texts in batches with ``nlp.pipe``, in order (as :func:`tokenize`)."""
+    pairs = ((text, text) for text in texts)
+    for doc, text in pipeline().pipe(pairs, batch_size=batch_size, as_tuples=True):
+        yield Tokenization.from_doc(doc).with_line_sentences(text)
+
+
+def sentence_starts(text: str, starts: Index, ends: Index, sent_starts: Index) -> Index:
+    """``sent_starts`` (the sentencizer's) plus the sentences that line breaks start.
+
+    A reader sees a sentence end where a line ends a heading, a bullet label or a paragraph:
+    at a blank line, and at a single line break unless the next line goes on in lower case
+    (a paragraph wrapped by hand). The new sentence starts at the token after the line's
+    last word, as the sentencizer's do after a full stop. Only reads the text and the token
+    offsets, so stored documents get the same starts without being tokenized again. Returns
+    ``sent_starts`` itself when nothing is added.
+    """
+    added = line_sentence_starts(text, starts, ends)
+    if not len(added):
+        return sent_starts
+    merged = np.union1d(sent_starts, added)
+    if len(merged) == len(sent_starts):
+        return sent_starts
+    return merged.astype(np.int64)
+
+
+def line_sentence_starts(text: str, starts: Index, ends: Index) -> Index:
+    """The tokens that start a sentence because of a line break before them (see
+    :func:`sentence_starts`), ascending. Costs a scan for newlines and a little work per
+    line, so a text without line breaks costs nothing."""
+    none = np.zeros(0, dtype=np.int64)
+    if "\n" not in text or len(starts) < 2:
+        return none
+    breaks: list[int] = []
+    nexts: list[int] = []
+    for match in _LINE_BREAK.finditer(text):
+        after = match.end()
+        # A single line break before a line going on in lower case is a paragraph wrapped by
+        # hand, not a heading; nothing follows the last one.
+        if after < len(text) and (match.group().count("\n") > 1 or not text[after].islower()):
+            breaks.append(match.start())
+            nexts.append(after)
+    if not breaks:
+        return none
+    # The token holding (or before) each break and the one holding the next line's first
+    # character; what lies between tokens is never more than whitespace.
+    before = (np.searchsorted(starts, breaks, side="right") - 1).tolist()
+    following = (np.searchsorted(starts, nexts, side="right") - 1).tolist()
+    found: list[int] = []
+    for token, next_token in zip(before, following, strict=True):
+        # Back to the line's last word over whitespace tokens (spaCy's "\n\n" or " \n").
+        while token >= 0 and text[int(starts[token]) : int(ends[token])].isspace():
+            token -= 1
+        if 0 <= token < next_token:  # else the break is inside one token: no new sentence
+            found.append(token + 1)
+    return np.unique(np.array(found, dtype=np.int64))

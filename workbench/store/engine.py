@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, bindparam, create_engine, event, inspect, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlalchemy.engine import URL, make_url
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from workbench import models
 from workbench.errors import DatabaseError, InvariantError, WorkbenchError
@@ -252,11 +254,76 @@ def _schema_version(session: Session, where: str) -> int:
 
 
 def _add_event_batch(session: Session) -> None:
-    """Version 2: events grouped into one undo step (``event.batch``)."""
-    session.connection().execute(text("ALTER TABLE event ADD COLUMN batch INTEGER"))
+    """Schema 2 to 3: events grouped into one undo step (``event.batch``)."""
+    connection = session.connection()
+    if "batch" not in {column["name"] for column in inspect(connection).get_columns("event")}:
+        connection.execute(text("ALTER TABLE event ADD COLUMN batch INTEGER"))
 
 
-MIGRATIONS: dict[int, Any] = {1: _add_event_batch}
+MIGRATION_BATCH_DOCUMENTS = 500
+MIGRATION_BATCH_CHARS = 8_000_000
+"""A migration reads documents in batches of at most this many documents and characters of
+text, so memory stays flat however many (or however long) the documents are."""
+
+
+def _document_batches(session: Session) -> Iterator[tuple[int, int]]:
+    """Ranges ``(first id, last id)`` of documents, in id order, of bounded size."""
+    rows = session.exec(
+        select(models.Document.id, models.Document.n_chars).order_by(col(models.Document.id))
+    ).all()
+    first: int | None = None
+    last, count, chars = 0, 0, 0
+    for document_id, n_chars in rows:
+        assert document_id is not None
+        if first is not None and (
+            count >= MIGRATION_BATCH_DOCUMENTS or chars + n_chars > MIGRATION_BATCH_CHARS
+        ):
+            yield first, last
+            first = None
+        if first is None:
+            first, count, chars = document_id, 0, 0
+        last, count, chars = document_id, count + 1, chars + n_chars
+    if first is not None:
+        yield first, last
+
+
+def _line_break_sentences(session: Session) -> None:
+    """Schema 1 to 2: sentences also start at the line breaks that end a heading, a bullet
+    label or a paragraph. Computed from each document's text and stored token offsets (the
+    tokens do not change, so spans stay aligned); documents without line breaks are left
+    as they are."""
+    from workbench.nlp import pack_index, sentence_starts, unpack_index
+
+    table = SQLModel.metadata.tables[models.Document.__tablename__]
+    connection = session.connection()
+    query = sa_select(
+        table.c.id, table.c.text, table.c.tok_starts, table.c.tok_ends, table.c.sent_starts
+    )
+    store = (
+        sa_update(table)
+        .where(table.c.id == bindparam("document_id"))
+        .values(sent_starts=bindparam("new_starts"), n_sents=bindparam("new_count"))
+    )
+    for first, last in _document_batches(session):
+        rows = connection.execute(query.where(table.c.id >= first, table.c.id <= last)).all()
+        changed: list[dict[str, Any]] = []
+        for document_id, body, tok_starts, tok_ends, stored in rows:
+            old = unpack_index(stored)
+            new = sentence_starts(body, unpack_index(tok_starts), unpack_index(tok_ends), old)
+            if new is not old:
+                changed.append(
+                    {
+                        "document_id": document_id,
+                        "new_starts": pack_index(new),
+                        "new_count": len(new),
+                    }
+                )
+        del rows
+        if changed:
+            connection.execute(store, changed)
+
+
+MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _line_break_sentences, 2: _add_event_batch}
 """Schema version N -> a function that brings a session's database from N to N + 1."""
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -51,6 +53,50 @@ def _char_cells(codes: npt.NDArray[np.uint32]) -> tuple[Index, npt.NDArray[np.bo
     return total, blank
 
 
+_CLOSING_CATEGORIES = frozenset({"Pe", "Pf", "Po", "Pd"})
+_NOT_CLOSING = frozenset("¡¿⸘")
+"""Punctuation that opens a sentence although its category (Po) is that of ``, . ; : %``."""
+_OPENING_CATEGORIES = frozenset({"Ps", "Pi"})
+_OPENING_QUOTES = frozenset("\"'")
+"""Straight quotes open as often as they close; glued to the word after, they open it."""
+
+
+def closes(char: str) -> bool:
+    """Whether ``char`` is punctuation that belongs to the word before it when written
+    without a space: closing brackets and quotes, ``, . ; : ! ? % …`` and dashes (a line
+    may end with a hyphen, never start with one)."""
+    return unicodedata.category(char) in _CLOSING_CATEGORIES and char not in _NOT_CLOSING
+
+
+def opens(char: str) -> bool:
+    """Whether ``char`` is punctuation that belongs to the word after it when written
+    without a space: opening brackets and quotes."""
+    return unicodedata.category(char) in _OPENING_CATEGORIES or char in _OPENING_QUOTES
+
+
+def _classify(codes: npt.NDArray[np.uint32], test: Callable[[str], bool]) -> npt.NDArray[np.bool_]:
+    """``test`` of each code point, called once per distinct one."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.bool_)
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    return np.array([test(chr(code)) for code in distinct.tolist()], dtype=np.bool_)[inverse]
+
+
+def _glued(
+    codes: npt.NDArray[np.uint32], tokens: Tokenization, space: npt.NDArray[np.bool_]
+) -> Index:
+    """The tokens a line must not start with: those written against the word before them
+    (no whitespace between) that start with closing punctuation or follow opening
+    punctuation, ascending."""
+    starts, ends = tokens.starts, tokens.ends
+    touching = np.flatnonzero((ends[:-1] == starts[1:]) & ~space[:-1] & ~space[1:]) + 1
+    if not len(touching):
+        return touching.astype(np.int64)
+    glued = _classify(codes[starts[touching]], closes)
+    glued |= _classify(codes[ends[touching - 1] - 1], opens)
+    return touching[glued].astype(np.int64)
+
+
 class Fragment(NamedTuple):
     """A token, or the part of one, drawn on one visual line: characters ``start:end`` of the
     text at cells ``x`` to ``x + width``."""
@@ -79,6 +125,7 @@ class TokenMetrics:
         units: tuple[Index, Index, Index, Index, Index, Index],
         leading_blank: int,
         space: npt.NDArray[np.bool_],
+        glued: Index,
     ) -> None:
         self.text = text
         """The document text."""
@@ -117,6 +164,10 @@ class TokenMetrics:
             ends.append(len(self.unit_width))
             blanks.append(0)
         self._paragraphs: list[tuple[int, int]] = list(zip(ends, blanks, strict=True))
+        keep = np.zeros(len(self.unit_width), dtype=np.uint8)
+        keep[np.searchsorted(unit_token, glued)] = 1  # a glued token is one unit (no newline)
+        # Bytes, not a list: one flag a unit, indexed once per line, built without a loop.
+        self._keep: bytes = keep.tobytes()
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -202,7 +253,7 @@ class TokenMetrics:
                     unit_breaks[unit] += 1
                     unit_gap[unit] = 0
         units = (unit_token, unit_start, unit_end, unit_width, unit_gap, unit_breaks)
-        return cls(text, tokens, units, leading_blank, space)
+        return cls(text, tokens, units, leading_blank, space, _glued(codes, tokens, space))
 
     def next_visible(self, token: int) -> int | None:
         """The first non-whitespace token at or after ``token``, or None."""
@@ -219,10 +270,13 @@ class TokenMetrics:
 
         Greedy, at token boundaries: the whitespace after a line's last token hangs past the
         edge, newlines break lines, and a token wider than a line is cut across lines of its
-        own. Costs one bisect per line plus a few vectorized passes over the tokens.
+        own. A line never starts with punctuation glued to the word before it (a comma, a
+        closing quote) nor ends with an opening bracket glued to the word after: the word
+        goes down with it, unless the glued run alone is wider than a line. Costs one bisect
+        per line plus a few vectorized passes over the tokens.
         """
         width = max(width, MIN_WIDTH)
-        prefix, unit_ends = self._prefix_list, self._end_list
+        prefix, unit_ends, keep = self._prefix_list, self._end_list, self._keep
         line_first: list[int] = [0] * self.leading_blank
         line_stop: list[int] = [0] * self.leading_blank
         cuts: list[tuple[int, int, int, int]] = []
@@ -238,6 +292,12 @@ class TokenMetrics:
                         line_stop.append(unit + 1)
                     unit += 1
                     continue
+                if end < stop and keep[end]:
+                    back = end - 1
+                    while back > unit and keep[back]:
+                        back -= 1
+                    if back > unit:  # else the glued run fills the line: break inside it
+                        end = back
                 line_first.append(unit)
                 line_stop.append(end)
                 unit = end
