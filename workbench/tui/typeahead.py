@@ -31,7 +31,7 @@ from workbench.tui.screens.entry import EntryDialog
 
 HELD_KEYS_NOTICE_S = 2.0
 """Keys held longer than this (a locked or slow database) get a notice, repeated."""
-REFUSED_CHOOSER_S = 2.0
+REFUSED_CHOOSER_S = 1.0
 """For this long after a chooser could not open, its keys do nothing (see ``RefusedChooser``)."""
 
 
@@ -78,15 +78,24 @@ class RefusedChooser:
     keys: frozenset[str]
     reason: str
     at: float
+    single: bool
+    """A single choice (stance): the first key it takes would have closed it."""
+    closed: bool = False
 
     @classmethod
-    def of(cls, hotkeys: Iterable[str], reason: str) -> RefusedChooser:
+    def of(cls, hotkeys: Iterable[str], reason: str, *, single: bool) -> RefusedChooser:
         chooser_keys = {"enter", "escape", "backspace", "delete", "up", "down", "space"}
-        return cls(frozenset(chooser_keys | set(hotkeys)), reason, time.monotonic())
+        return cls(frozenset(chooser_keys | set(hotkeys)), reason, time.monotonic(), single)
 
     def takes(self, key: str) -> bool:
-        """Whether ``key`` is one the chooser would have taken, typed in time."""
-        return key in self.keys and time.monotonic() - self.at < REFUSED_CHOOSER_S
+        """Whether ``key`` is one the chooser would have taken (typed in time, before a key
+        that would have closed it)."""
+        if self.closed or key not in self.keys:
+            return False
+        if time.monotonic() - self.at >= REFUSED_CHOOSER_S:
+            return False
+        self.closed = self.single or key in ("enter", "escape")
+        return True
 
 
 def bind_keys(node: DOMNode, bindings: Iterable[Binding]) -> None:

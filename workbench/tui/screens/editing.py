@@ -94,13 +94,13 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
     BLANK = True
     """Its widgets cover it whole: no background of its own to draw in each frame."""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "span_stance", "Span stance", id="annotate.span-stance"),
-        Binding("t", "span_topics", "Span topics", id="annotate.span-topics"),
+        Binding("s", "span_stance", "Stance", id="annotate.span-stance"),
+        Binding("t", "span_topics", "Topics", id="annotate.span-topics"),
         Binding("S", "doc_stance", "Doc stance", id="annotate.doc-stance"),
         Binding("T", "doc_topics", "Doc topics", id="annotate.doc-topics"),
         Binding("tab", "next_span", "Next span", show=False, id="annotate.next-span"),
         Binding("shift+tab", "previous_span", "Prev span", show=False, id="annotate.prev-span"),
-        Binding("delete,backspace", "delete_span", "Delete", id="annotate.delete-span"),
+        Binding("delete,backspace", "delete_span", "Delete", show=False, id="annotate.delete-span"),
         Binding(
             "greater_than_sign", "resize('end', 1)", "Grow end", show=False, id="annotate.grow-end"
         ),
@@ -123,7 +123,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         ),
         Binding("ctrl+z,u", "undo", "Undo", id="annotate.undo"),
         Binding("ctrl+y,U", "redo", "Redo", show=False, id="annotate.redo"),
-        Binding("d", "done", "Done → next", id="annotate.done"),
+        Binding("d", "done", "Done", id="annotate.done"),
         Binding("x", "skip", "Skip", show=False, id="annotate.skip"),
         Binding("n", "neighbour(1)", "Next doc", show=False, id="annotate.next-document"),
         Binding("p", "neighbour(-1)", "Prev doc", show=False, id="annotate.previous-document"),
@@ -220,7 +220,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
                 yield self.PANEL(self.store.scheme, id="side")
         with _Frame(id="annotate-bottom"):
             yield Static("Loading…", id="status-line", markup=False)
-            yield Footer()
+            yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         bind_keys(self, label_bindings(self.store.scheme.claim_type))
@@ -444,7 +444,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         if isinstance(target, Refused):
             labels = self.store.scheme.labels("stance" if kind == "stance" else "topics")
             self._refused_chooser = RefusedChooser.of(
-                (label.key for label in labels), target.reason
+                (label.key for label in labels), target.reason, single=kind == "stance"
             )
             self._status(target.reason, error=True)
             return False

@@ -114,7 +114,11 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             for motion, _, key, text in _MOTIONS
         ),
         Binding(
-            "full_stop", "select_sentence", "Select sentence", id="document-view.select-sentence"
+            "full_stop",
+            "select_sentence",
+            "Select sentence",
+            show=False,  # the help lists it; the footer keeps room for the screen's keys
+            id="document-view.select-sentence",
         ),
         Binding(
             "escape",
