@@ -8,7 +8,8 @@ from textual.widgets._footer import FooterKey
 
 from workbench.store import Store
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.screens.agreement import AgreementScreen, CompareScreen, ReviewQueueScreen
+from workbench.tui.screens.agreement import AgreementScreen, ReviewQueueScreen
+from workbench.tui.screens.compare import CompareScreen
 from workbench.tui.screens.documents import DocumentsScreen
 from workbench.tui.widgets.document_view import DocumentView
 

@@ -10,8 +10,9 @@ from test_tui_app import SIZE, opened, until
 
 from workbench.store import NewDocument, Store
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.screens.agreement import AgreementScreen, CompareScreen
+from workbench.tui.screens.agreement import AgreementScreen
 from workbench.tui.screens.annotator import AnnotatorScreen
+from workbench.tui.screens.compare import CompareScreen
 from workbench.tui.screens.documents import DocumentsScreen
 
 ODD_DOCUMENT = "[red]odd[/] x[/]"

@@ -10,22 +10,19 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.agreement.report import FIELDS, agreement_report, print_agreement
-from workbench.store import AnnotationInfo, AnnotatorInfo, DocumentData, Store
+from workbench.store import AnnotatorInfo, Store
 from workbench.tui.failures import ShowsWorkerErrors
+from workbench.tui.screens.compare import CompareScreen
 from workbench.tui.screens.documents import STATUS_LOOK
 from workbench.tui.screens.editing import NARROW_BELOW
 from workbench.tui.typeahead import Settled
-from workbench.tui.widgets.document_view import DocumentView
-
-MAX_SIDE_BY_SIDE = 3
-"""Annotators shown at once in the comparison (more would leave too little room each)."""
 
 
 class _Queue(DataTable[str], inherit_bindings=False):
@@ -39,8 +36,8 @@ class _Queue(DataTable[str], inherit_bindings=False):
 
 
 class AgreementScreen(ShowsWorkerErrors, Screen[None]):
-    """The same figures as ``workbench agreement``; enter on a queued document compares the
-    annotators' labels side by side (read-only)."""
+    """The same figures as ``workbench agreement`` and the review queue: enter adjudicates the
+    highlighted document, ``c`` compares the annotators' labels side by side (read-only)."""
 
     HELP_INTRO = (
         "Agreement between annotators on documents marked done, and the documents to review, "
@@ -227,75 +224,6 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_review()
-
-
-class CompareScreen(ShowsWorkerErrors, Screen[None]):
-    """One document as each annotator labelled it, side by side; the cursors move together."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q,escape", "back", "Back", id="compare.back"),
-    ]
-
-    def __init__(self, store: Store, document: str, annotators: list[str]) -> None:
-        super().__init__()
-        self.store = store
-        self._document_name = document
-        self._annotators = annotators[:MAX_SIDE_BY_SIDE]
-        self._syncing = False
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="compare-body"):
-            for index, name in enumerate(self._annotators):
-                with Vertical(classes="compare-column"):
-                    yield Static(name, id=f"compare-head-{index}", classes="heading", markup=False)
-                    yield DocumentView(id=f"compare-view-{index}")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = f"compare {self._document_name} (read-only)"
-        colors = {label.name: label.color for label in self.store.scheme.claim_type}
-        for view in self.query(DocumentView):
-            view.set_colors(colors)
-        self.load()
-
-    @work(thread=True, exit_on_error=False)
-    def load(self) -> None:
-        """Read the document and each annotator's annotation (never creating one)."""
-        document = self.store.document(self.store.document_by_name(self._document_name))
-        annotations: list[AnnotationInfo | None] = []
-        for name in self._annotators:
-            annotator = self.store.annotator(name, create=False)
-            annotations.append(self.store.find_annotation(document.id, annotator.id))
-        self.app.call_from_thread(self._show, document, annotations)
-
-    def _show(self, document: DocumentData, annotations: list[AnnotationInfo | None]) -> None:
-        for index, (name, annotation) in enumerate(zip(self._annotators, annotations, strict=True)):
-            view = self.query_one(f"#compare-view-{index}", DocumentView)
-            view.set_document(document.text, document.tokens)
-            head = Text(name, style="bold")
-            if annotation is None:
-                head.append("  not annotated", style="dim")
-            else:
-                view.set_spans(annotation.spans)
-                head.append(f"  {annotation.status}  stance {annotation.stance or '—'}")
-                head.append(f"  topics {', '.join(annotation.topics) or '—'}", style="dim")
-            self.query_one(f"#compare-head-{index}", Static).update(head)
-        self.query_one("#compare-view-0", DocumentView).focus()
-
-    def on_document_view_cursor_moved(self, message: DocumentView.CursorMoved) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            for view in self.query(DocumentView):
-                if view is not message.document_view:
-                    view.move_cursor_to(message.token)
-        finally:
-            self._syncing = False
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
 
 def _gold_cell(status: str | None) -> Text:

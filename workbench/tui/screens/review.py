@@ -297,7 +297,7 @@ class ReviewScreen(EditingScreen):
         """Each annotator's labels side by side (read-only)."""
         if self.document is None:
             return
-        from workbench.tui.screens.agreement import CompareScreen
+        from workbench.tui.screens.compare import CompareScreen
 
         names = [a.annotator for a in self.review.votes.annotations]
         self.app.push_screen(CompareScreen(self.store, self.document.name, names))
