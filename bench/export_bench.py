@@ -312,7 +312,7 @@ def child_raw_spacy(ours: str, out: str) -> dict[str, Any]:
     from spacy.attrs import SENT_START
     from spacy.tokens import Doc, DocBin, Span
 
-    from workbench.export.docbin import DOCBIN_ATTRS
+    from workbench.formats.spacy_docbin import DOCBIN_ATTRS
 
     vocab = spacy.blank("en").vocab
     elapsed = 0.0

@@ -20,8 +20,11 @@ from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.errors import WorkbenchError
-from workbench.export import jsonl, output
-from workbench.export.jsonl import export_jsonl, tokens_json
+from workbench.export import output
+from workbench.export.jsonl import export_jsonl
+from workbench.formats import tokens_json as tokens_module
+from workbench.formats import workbench as workbench_format
+from workbench.formats.tokens_json import tokens_json
 from workbench.importer import import_paths
 from workbench.nlp import Tokenization, tokenize
 from workbench.store import NewAnnotation, NewDocument, Store, open_store
@@ -149,7 +152,7 @@ ODD_TEXTS = [
 @pytest.mark.parametrize("text", ODD_TEXTS)
 def test_tokens_json_fast_path_matches_plain(text: str) -> None:
     tokens = Tokenization.from_columns(**tokenize(text).to_columns())
-    expected = jsonl._tokens_json_plain(text, tokens)
+    expected = tokens_module.tokens_json_plain(text, tokens)
     assert tokens_json(text, tokens) == expected
     assert [t["text"] for t in orjson.loads(expected)] == tokens.words(text)
 
@@ -172,7 +175,7 @@ def test_tokens_json_matches_plain_for_any_text(text: str) -> None:
     if not text.strip():
         return
     tokens = Tokenization.from_columns(**tokenize(text).to_columns())
-    assert tokens_json(text, tokens) == jsonl._tokens_json_plain(text, tokens)
+    assert tokens_json(text, tokens) == tokens_module.tokens_json_plain(text, tokens)
 
 
 @st.composite
@@ -196,29 +199,29 @@ def any_tokens(draw: st.DrawFn) -> tuple[str, Tokenization]:
 @given(any_tokens())
 def test_tokens_json_matches_plain_for_any_token_layout(case: tuple[str, Tokenization]) -> None:
     text, tokens = case
-    assert tokens_json(text, tokens) == jsonl._tokens_json_plain(text, tokens)
+    assert tokens_json(text, tokens) == tokens_module.tokens_json_plain(text, tokens)
 
 
 def test_tokens_json_grows_its_tables_and_hands_huge_documents_to_the_plain_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    plain = jsonl._tokens_json_plain
-    encoder = jsonl.TokensEncoder()
+    plain = tokens_module.tokens_json_plain
+    encoder = tokens_module.TokensEncoder()
     with monkeypatch.context() as patched:
-        patched.setattr(jsonl, "_tokens_json_plain", None)  # the fast path only, here
+        patched.setattr(tokens_module, "tokens_json_plain", None)  # the fast path only, here
         # Past the first tables' 4,096 offsets and 1,024 tokens, then a short one again.
         for words in (3, 5_000, 20_000, 2):
             text = " ".join(f"w{index}’" for index in range(words))
             tokens = tokenize(text)
             assert encoder(text, tokens) == plain(text, tokens)
     # From TABLE_LIMIT characters on: the plain path, the same bytes.
-    count = jsonl.TABLE_LIMIT // 2
+    count = tokens_module.TABLE_LIMIT // 2
     text = "a " * count
     starts = np.arange(count, dtype=np.int64) * 2
     huge = Tokenization(
         starts, starts + 1, np.ones(count, dtype=np.bool_), np.zeros(1, dtype=np.int64)
     )
-    assert len(text) == jsonl.TABLE_LIMIT
+    assert len(text) == tokens_module.TABLE_LIMIT
     assert encoder(text, huge) == plain(text, huge)
 
 
@@ -286,7 +289,7 @@ def test_a_failed_export_leaves_the_previous_file(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     if failure == "encoding":
-        monkeypatch.setattr(jsonl.WorkbenchLines, "__call__", fail_later)
+        monkeypatch.setattr(workbench_format.WorkbenchLines, "__call__", fail_later)
     else:  # on the writer thread: raised in the caller's
         monkeypatch.setattr(output.os, "writev", disk_full)
     with pytest.raises(
@@ -303,7 +306,9 @@ def test_export_to_a_folder_or_bad_format_is_an_error(store: Store, workdir: Pat
     annotated(store)
     with pytest.raises(WorkbenchError, match="is a folder"):
         export_jsonl(store, out=workdir, source="all")
-    with pytest.raises(WorkbenchError, match="--format 'csv'"):
+    with pytest.raises(
+        WorkbenchError, match="format 'csv' unknown; expected one of workbench, doccano"
+    ):
         export_jsonl(store, out=workdir / "x.jsonl", source="all", format="csv")
 
 
@@ -331,7 +336,7 @@ def test_command_writes_data_to_stdout_and_messages_to_stderr(workdir: Path, db_
         app, ["--db", db_url, "export", "jsonl", "--source", "all", "--status", "x"]
     )
     assert bad.exit_code == 1
-    assert bad.stderr.startswith("error: status 'x'")
+    assert bad.stderr.startswith("error: --status 'x'")
 
 
 # -- the round trip ---------------------------------------------------------------------------

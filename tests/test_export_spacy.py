@@ -13,9 +13,9 @@ from conftest import SEEDS
 from export_corpus import ENERGY, SANCTIONS, SUMMIT, annotated, many
 
 from workbench.errors import NotFoundError, WorkbenchError
-from workbench.export import docbin
 from workbench.export.docbin import FILES, dev_threshold, export_spacy, split_key
 from workbench.export.sources import iter_records, resolve_source
+from workbench.formats import spacy_docbin
 from workbench.importer import import_paths
 from workbench.store import NewAnnotation, NewDocument, NewSpan, Store
 
@@ -151,11 +151,11 @@ def test_the_fast_encoder_writes_what_spacy_would(sqlite_store: Store) -> None:
     )
     selection = resolve_source(sqlite_store, "all", "any")
     vocab = spacy.blank("en").vocab
-    encoder = docbin.RecordEncoder(vocab, sqlite_store.scheme)
+    encoder = spacy_docbin.RecordEncoder(vocab, sqlite_store.scheme)
     for record in iter_records(sqlite_store, selection):
-        doc, words = docbin.build_doc(vocab, record, sqlite_store.scheme)
+        doc, words = spacy_docbin.build_doc(vocab, record, sqlite_store.scheme)
         assert doc.text == text
-        assert encoder.encode(record) == docbin.encode_doc(doc, words, encoder.pack)
+        assert encoder.encode(record) == spacy_docbin.encode_doc(doc, words, encoder.pack)
 
 
 # -- the split --------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def test_a_failed_export_leaves_the_previous_files(
     def broken(self: Any, record: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(docbin.RecordEncoder, "_encode", broken)
+    monkeypatch.setattr(spacy_docbin.RecordEncoder, "_encode", broken)
     with pytest.raises(RuntimeError):
         export_spacy(store, out=out, source="all", dev=0.5, seed=3)
     assert {path.name for path in out.iterdir()} == set(FILES)
@@ -280,7 +280,7 @@ def test_a_failed_export_leaves_the_previous_files(
     ("kwargs", "message"),
     [
         ({"source": "nobody"}, "no annotator named 'nobody'"),
-        ({"source": "all", "dev": 1.0}, "--dev 1.0"),
+        ({"source": "all", "dev": 1.0}, "dev 1.0: use a fraction"),
         ({"source": "all", "docs": ["missing"]}, "unknown document 'missing'"),
         ({"source": "all", "status": "finished"}, "status 'finished'"),
         ({"source": "all", "status": "todo"}, "nothing to export"),

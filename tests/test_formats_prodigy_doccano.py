@@ -317,7 +317,7 @@ def test_forced_formats(store: Store, workdir: Path) -> None:
     assert store.annotators() == []
     import_paths(store, [doccano], format="doccano")  # the same text: labels go to c-000001
     assert spans(annotation(store, "c-000001", "a")) == [(0, 2, "FACT")]
-    with pytest.raises(WorkbenchError, match="--format 'csv'"):
+    with pytest.raises(WorkbenchError, match="format 'csv' unknown; expected one of auto,"):
         import_paths(store, [doccano], format="csv")
 
 

@@ -49,6 +49,13 @@ SchemeOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+StatusOption = Annotated[str, typer.Option(help="Statuses that count: done, any, or a comma list.")]
+"""Which annotations count, for the agreement report and exports alike (see
+``workbench.selection``)."""
+DocsOption = Annotated[
+    str | None,
+    typer.Option("--docs", help="Comma list of document names. Default: all.", show_default=False),
+]
 
 
 @dataclass
@@ -67,14 +74,20 @@ def fail(message: str) -> typer.Exit:
 
 
 def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a :class:`WorkbenchError` into its message and exit code 1, never a traceback."""
+    """Turn a :class:`WorkbenchError` into its message and exit code 1, never a traceback.
+
+    The core names a wrong value's field (``format 'x' unknown; ...``); here the field is the
+    option of the same name, so its flag takes the name's place (``--format 'x' ...``).
+    """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from workbench.errors import WorkbenchError
+        from workbench.errors import FieldError, WorkbenchError
 
         try:
             return command(*args, **kwargs)
+        except FieldError as exc:
+            raise fail(exc.with_flag(_flag(exc.field))) from None
         except WorkbenchError as exc:
             raise fail(str(exc)) from None
         except BrokenPipeError:  # e.g. `workbench docs | head`
@@ -82,6 +95,16 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(0) from None
 
     return wrapper
+
+
+def _flag(field: str) -> str:
+    """The option of a core field: the same name, as a flag."""
+    return "--" + field.replace("_", "-")
+
+
+def _names(value: str | None) -> list[str] | None:
+    """A comma list option as names (None when not given)."""
+    return None if value is None else value.split(",")
 
 
 def open_store(ctx: typer.Context, db: str | None, scheme: Path | None) -> Store:
@@ -303,15 +326,8 @@ def agreement(
         str | None,
         typer.Option(help="Comma list of annotators to compare. Default: all but gold."),
     ] = None,
-    status: Annotated[
-        str, typer.Option(help="Statuses that count: done, any, or a comma list.")
-    ] = "done",
-    documents: Annotated[
-        str | None,
-        typer.Option(
-            "--docs", help="Comma list of document names. Default: all.", show_default=False
-        ),
-    ] = None,
+    status: StatusOption = "done",
+    documents: DocsOption = None,
     json: JsonOption = False,
     db: DbOption = None,
     scheme: SchemeOption = None,
@@ -321,10 +337,7 @@ def agreement(
 
     store = open_store(ctx, db, scheme)
     data = agreement_report(
-        store,
-        annotators=None if annotators is None else annotators.split(","),
-        status=status,
-        docs=None if documents is None else documents.split(","),
+        store, annotators=_names(annotators), status=status, docs=_names(documents)
     )
     if json:
         _print_json(data)
@@ -376,11 +389,6 @@ SourceOption = Annotated[
         "--source", help="gold, an annotator's name, all (one record per annotation) or majority."
     ),
 ]
-StatusOption = Annotated[str, typer.Option(help="Statuses that count: done, any, or a comma list.")]
-DocsOption = Annotated[
-    str | None,
-    typer.Option("--docs", help="Comma list of document names. Default: all.", show_default=False),
-]
 
 
 @export_app.command("spacy")
@@ -408,7 +416,7 @@ def export_spacy_command(
             out=out,
             source=source,
             status=status,
-            docs=None if documents is None else documents.split(","),
+            docs=_names(documents),
             dev=dev,
             seed=seed,
             progress=advance,
@@ -450,17 +458,19 @@ def export_jsonl_command(
 ) -> None:
     """One JSON object per annotation: Workbench/Prodigy task format or doccano."""
     from workbench.export.jsonl import export_jsonl
+    from workbench.formats.registry import FORMATS
 
     store = open_store(ctx, db, scheme)
-    suffix = ".doccano.jsonl" if format == "doccano" else ".jsonl"
-    target = out if out is not None else f"exports/{source}{suffix}"
+    # An unknown format keeps the usual name: the export refuses it before writing anything.
+    chosen = FORMATS.get(format)
+    target = out if out is not None else f"exports/{source}{chosen.suffix if chosen else '.jsonl'}"
     with _progress("Exporting") as advance:
         result = export_jsonl(
             store,
             out=target,
             source=source,
             status=status,
-            docs=None if documents is None else documents.split(","),
+            docs=_names(documents),
             format=format,
             progress=advance,
         )

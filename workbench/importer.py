@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 from workbench.errors import ImportFormatError
-from workbench.formats.doccano import doccano_record, looks_like_doccano
-from workbench.formats.jsonl import iter_lines, read_lines, unknown_labels, workbench_record
-from workbench.formats.prodigy import prodigy_record
+from workbench.formats.jsonl import iter_lines, read_lines, unknown_labels
+from workbench.formats.registry import import_format, line_reader
 from workbench.formats.text import JSONL_SUFFIXES, TEXT_SUFFIXES, read_text_file, text_files
 from workbench.nlp import AlignMode
 from workbench.scheme import Scheme
 from workbench.store import ImportSummary, NewDocument, Store
-
-FORMATS: Final = ("auto", "workbench", "prodigy", "doccano")
-"""JSONL formats ``--format`` accepts; ``auto`` tells them apart line by line."""
 
 MAX_REPORTED = 20
 """How many bad files one error message lists before it says how many more there are."""
@@ -65,32 +60,19 @@ def read_jsonl(
     annotator: str | None = None,
     format: str = "auto",
 ) -> Iterator[NewDocument]:
-    """Documents from a JSONL stream in one of :data:`FORMATS`.
+    """Documents from a JSONL stream in an importable format of the registry
+    (:func:`workbench.formats.registry.import_names`).
 
     ``auto`` reads a line with a ``label`` list or ``entities`` as doccano and any other as
     Prodigy's task format (of which the Workbench format is a superset).
     """
-    if format not in FORMATS:
-        raise ImportFormatError(f"--format {format!r}: use {', '.join(FORMATS)}")
+    chosen = import_format(format)
     source = str(path)
     stem = "stdin" if source == "-" else path.stem
     for number, obj in iter_lines(lines, source):
         where = f"{source}:{number}"
-        fallback = f"{stem}-{number:06d}"
-        doccano = looks_like_doccano(obj)
-        if format == "doccano" or (format == "auto" and doccano):
-            yield doccano_record(obj, where, fallback, annotator, scheme)
-            continue
-        if doccano:
-            # Read as Workbench/Prodigy, its labels would be dropped without a word.
-            raise ImportFormatError(
-                f"{where}: a doccano line ('label' list or 'entities'); use --format doccano"
-                " or --format auto"
-            )
-        if format == "workbench":
-            yield workbench_record(obj, where, fallback, annotator)
-        else:
-            yield prodigy_record(obj, where, fallback, annotator, scheme)
+        read = line_reader(chosen, obj, where)
+        yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme)
 
 
 def import_paths(
@@ -105,11 +87,10 @@ def import_paths(
 ) -> ImportSummary:
     """Import files and folders; any bad input stops the run before anything is written.
 
-    JSONL is read in ``format`` (see :data:`FORMATS`). ``progress(done, total)`` is called
+    JSONL is read in ``format`` (see :func:`read_jsonl`). ``progress(done, total)`` is called
     as documents are stored.
     """
-    if format not in FORMATS:
-        raise ImportFormatError(f"--format {format!r}: use {', '.join(FORMATS)}")
+    import_format(format)  # an unknown format stops the run before any file is read
     # Unusable paths are gathered with bad files, so one run reports every problem at once.
     problems: list[str] = []
     sources: list[Source] = []

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from workbench.export.sources import majority_topics, plurality
 from workbench.store.records import AnnotationInfo, SpanInfo
+from workbench.voting import majority_topics, plurality
 
 SpanKey = tuple[int, int, str]
 """What makes two annotators' spans the same span: start, end and claim type."""

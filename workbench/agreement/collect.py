@@ -9,14 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from workbench import models
-from workbench.errors import NotFoundError, WorkbenchError
-from workbench.store.bulk import (
-    BulkAnnotations,
-    annotator_ids,
-    load_annotations,
-    selected_documents,
-)
+from workbench.selection import Everyone, Selection
+from workbench.selection import resolve as select
+from workbench.store.bulk import BulkAnnotations, load_annotations
 
 if TYPE_CHECKING:
     from workbench.scheme import Scheme
@@ -25,18 +20,6 @@ if TYPE_CHECKING:
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
-
-ANY_STATUS = "any"
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What a report counts: annotators (by name, sorted), statuses, and optionally documents."""
-
-    annotators: dict[str, int]
-    statuses: tuple[str, ...]
-    document_ids: frozenset[int] | None
-    explicit_annotators: bool
 
 
 @dataclass(frozen=True)
@@ -89,52 +72,24 @@ class Corpus:
     spans: SpanArrays
 
 
-def parse_statuses(status: str) -> tuple[str, ...]:
-    """``done``, ``any`` (every status) or a comma-separated list of statuses, checked."""
-    names = [part.strip() for part in status.split(",") if part.strip()]
-    if names == [ANY_STATUS]:
-        return models.STATUSES
-    unknown = [name for name in names if name not in models.STATUSES]
-    if not names or unknown:
-        shown = ", ".join(repr(name) for name in unknown) or repr(status)
-        raise WorkbenchError(
-            f"status {shown}: use {ANY_STATUS} or a comma list of {', '.join(models.STATUSES)}"
-        )
-    return tuple(dict.fromkeys(names))
-
-
 def resolve(
     store: Store,
     annotators: Sequence[str] | None,
     status: str,
     docs: Sequence[str] | None,
 ) -> Selection:
-    """Check the requested annotators, statuses and documents against the database.
+    """Check the requested annotators, statuses and documents against the database (see
+    :func:`workbench.selection.resolve`).
 
     With no ``annotators``, every annotator but the reserved ``gold`` is selected; naming
-    ``gold`` explicitly includes it. Unknown names raise :class:`NotFoundError`.
+    ``gold`` explicitly includes it. Unknown names raise
+    :class:`~workbench.errors.FieldNotFoundError`.
     """
-    statuses = parse_statuses(status)
-    if annotators is None:
-        found = {info.name: info.id for info in store.annotators() if info.name != models.GOLD}
-    else:
-        wanted = [name.strip() for name in annotators if name.strip()]
-        if not wanted:
-            raise WorkbenchError("the list of annotators to compare is empty")
-        found = annotator_ids(store.db, wanted)
-        missing = [name for name in wanted if name not in found]
-        if missing:
-            known = ", ".join(info.name for info in store.annotators()) or "none yet"
-            raise NotFoundError(
-                f"unknown annotator{'s' * (len(missing) > 1)} "
-                f"{', '.join(repr(name) for name in missing)}; known annotators: {known}"
-            )
-    selected = selected_documents(store.db, docs)
-    return Selection(
-        annotators=dict(sorted(found.items())),
-        statuses=statuses,
-        document_ids=selected,
-        explicit_annotators=annotators is not None,
+    return select(
+        store,
+        annotators=Everyone.BUT_GOLD if annotators is None else annotators,
+        status=status,
+        docs=docs,
     )
 
 
@@ -157,6 +112,7 @@ def _codes(values: Sequence[str | None], names: list[str]) -> Floats:
 def build_corpus(bulk: BulkAnnotations, selection: Selection, scheme: Scheme) -> Corpus:
     """Arrays from the bulk columns: coders and documents by name, labels in scheme order
     (followed by any label the data uses that the scheme lacks)."""
+    annotators = selection.annotators
     rows = bulk.annotations
     annotation_ids = np.asarray(rows.id, dtype=np.int64)
     row_document = np.asarray(rows.document_id, dtype=np.int64)
@@ -164,13 +120,13 @@ def build_corpus(bulk: BulkAnnotations, selection: Selection, scheme: Scheme) ->
     keep = np.ones(annotation_ids.shape[0], dtype=np.bool_)
     if selection.document_ids is not None:
         keep &= np.isin(row_document, np.fromiter(selection.document_ids, dtype=np.int64))
-    coder_names = list(selection.annotators)
+    coder_names = list(annotators)
     if not selection.explicit_annotators:
         # By default only annotators with something counted are compared: one who never
         # finished a document would leave every all-annotator figure undefined.
         active = set(row_annotator[keep].tolist())
-        coder_names = [name for name in coder_names if selection.annotators[name] in active]
-    coder_of_annotator = {selection.annotators[name]: i for i, name in enumerate(coder_names)}
+        coder_names = [name for name in coder_names if annotators[name] in active]
+    coder_of_annotator = {annotators[name]: i for i, name in enumerate(coder_names)}
 
     documents = bulk.documents
     by_name = sorted(

@@ -11,8 +11,9 @@ from typing import Literal, TypeVar
 
 from workbench.agreement.score import Score
 
-# (start, end, label): character offsets, end exclusive.
 Span = tuple[int, int, str]
+"""A labelled span as the metrics compare it: start, end (character offsets, end exclusive)
+and label."""
 # One document's spans by annotator A and by annotator B.
 SpanPair = tuple[Sequence[Span], Sequence[Span]]
 # Token boundaries of one document as (start, end) character offsets.
@@ -108,10 +109,9 @@ def span_agreement_exact(documents: Iterable[SpanPair]) -> SpanAgreement:
         _check(spans_b, number)
         in_a, in_b = Counter(spans_a), Counter(spans_b)
         for span in in_a.keys() | in_b.keys():
+            _, _, label = span
             matched = min(in_a[span], in_b[span])
-            counts[span[2]] += PrecisionRecallF1(
-                matched, in_b[span] - matched, in_a[span] - matched
-            )
+            counts[label] += PrecisionRecallF1(matched, in_b[span] - matched, in_a[span] - matched)
     return _collect(counts)
 
 
@@ -168,10 +168,10 @@ def span_agreement_overlap(documents: Iterable[SpanPair]) -> SpanAgreement:
         _check(spans_b, number)
         by_label_a: dict[str, list[Span]] = defaultdict(list)
         by_label_b: dict[str, list[Span]] = defaultdict(list)
-        for span in spans_a:
-            by_label_a[span[2]].append(span)
-        for span in spans_b:
-            by_label_b[span[2]].append(span)
+        for start, end, label in spans_a:
+            by_label_a[label].append((start, end, label))
+        for start, end, label in spans_b:
+            by_label_b[label].append((start, end, label))
         for label in by_label_a.keys() | by_label_b.keys():
             left, right = by_label_a[label], by_label_b[label]
             neighbours = [

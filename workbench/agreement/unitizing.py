@@ -10,11 +10,10 @@ from itertools import accumulate, combinations
 from typing import Any
 
 from workbench.agreement.score import Score
+from workbench.agreement.spans import Span
 
-# (start, end, label): character offsets, end exclusive.
-Span = tuple[int, int, str]
-# (text length, coder -> that coder's spans in the text).
 UnitizedDocument = tuple[int, Mapping[Any, Sequence[Span]]]
+"""A text as coders unitized it: its length, and each coder's spans in it."""
 
 _Interval = tuple[int, int]
 
@@ -39,7 +38,8 @@ def _units_by_coder_and_label(
     documents: Sequence[UnitizedDocument],
 ) -> tuple[list[Hashable], dict[str, list[list[_Interval]]], int, int]:
     """Lay the documents end to end; return coders, label -> per-coder units, length, ignored."""
-    coders: list[Hashable] = list(documents[0][1])
+    _, first_coders = documents[0]
+    coders: list[Hashable] = list(first_coders)
     coder_set = set(coders)
     units: dict[str, list[list[_Interval]]] = {}
     offset = 0
@@ -55,7 +55,7 @@ def _units_by_coder_and_label(
             )
         for coder_index, coder in enumerate(coders):
             # UIMA's index order (start ascending, longer first), as INCEpTION feeds DKPro.
-            ordered = sorted(spans_by_coder[coder], key=lambda span: (span[0], -span[1]))
+            ordered = sorted(spans_by_coder[coder], key=_index_order)
             reach: dict[str, int] = {}
             for start, end, label in ordered:
                 if not 0 <= start < end <= length:
@@ -74,6 +74,12 @@ def _units_by_coder_and_label(
                 reach[label] = max(reach.get(label, 0), end)
         offset += length
     return coders, units, offset, ignored
+
+
+def _index_order(span: Span) -> tuple[int, int]:
+    """UIMA's index order: by start, the longer first."""
+    start, end, _ = span
+    return start, -end
 
 
 def _pair_disagreement(first: list[_Interval], second: list[_Interval]) -> int:

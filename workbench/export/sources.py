@@ -1,28 +1,26 @@
-"""What an export reads: ``--source`` (gold, an annotator, all, majority), statuses, documents."""
+"""What an export reads: ``--source`` (gold, an annotator, all, majority) over the shared
+selection of statuses and documents, streamed as records, merged by majority if asked."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
 from workbench import models
-from workbench.agreement.collect import parse_statuses
-from workbench.errors import NotFoundError, WorkbenchError
+from workbench.errors import FieldError, FieldNotFoundError
 from workbench.nlp import Tokenization
+from workbench.selection import Everyone, Selection, resolve
 from workbench.store.bulk import (
     ExportAnnotationRow,
     ExportDocumentRow,
-    SpanRow,
-    annotator_ids,
     counted_document_hashes,
     iter_export_pages,
-    selected_documents,
-    span_topics,
 )
+from workbench.store.records import ExportDocument, ExportRecord, SpanRow, topics_json
+from workbench.voting import merge_majority
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -33,48 +31,22 @@ SOURCE_HELP = "gold, an annotator's name, all (one record per annotation) or maj
 
 
 @dataclass(frozen=True)
-class Selection:
-    """The annotations an export counts: whose (None: everyone's), which statuses, which
-    documents (None: all), and how to combine them (``source``)."""
+class ExportSource:
+    """What an export writes: ``source`` names it, ``selection`` holds the annotations it
+    counts (everyone's for ``all``)."""
 
     source: str
-    annotator_ids: frozenset[int] | None
-    statuses: tuple[str, ...]
-    document_ids: frozenset[int] | None
+    selection: Selection
 
     @property
     def merged(self) -> bool:
         """Whether each document's annotations are merged into one record (``majority``)."""
         return self.source == MAJORITY
 
-
-@dataclass(frozen=True, slots=True)
-class ExportDocument:
-    """A document as exports need it: name, exact text, content hash, metadata, tokens."""
-
-    name: str
-    text: str
-    hash: str
-    meta: dict[str, Any]
-    tokens: Tokenization
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRecord:
-    """One exported annotation of a document (or the merged ``majority`` record)."""
-
-    document: ExportDocument
-    annotator: str
-    status: str
-    stance: str | None
-    topics: tuple[str, ...]
-    note: str
-    seconds: float
-    timestamp: float
-    spans: Sequence[SpanRow]
-    """By start, longest first, then claim type; token ends exclusive."""
-    answer: str | None = None
-    """The answer an import recorded (``reject`` is told apart from ``ignore`` this way)."""
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The statuses that count."""
+        return self.selection.statuses
 
 
 @dataclass
@@ -86,44 +58,46 @@ class MergeReport:
 
 def resolve_source(
     store: Store, source: str, status: str = "done", docs: Sequence[str] | None = None
-) -> Selection:
-    """Check ``--source``, ``--status`` and ``--docs`` against the database.
+) -> ExportSource:
+    """Check ``source``, ``status`` and ``docs`` against the database.
 
     ``gold`` and an annotator's name select that annotator; ``all`` every annotator (``gold``
     too); ``majority`` every annotator but ``gold``. Unknown names raise
-    :class:`NotFoundError`.
+    :class:`~workbench.errors.FieldNotFoundError`.
     """
-    statuses = parse_statuses(status)
     name = source.strip()
     if not name:
-        raise WorkbenchError(f"--source is empty; use {SOURCE_HELP}")
-    selected: frozenset[int] | None
-    if name == ALL:
-        selected = None
-    elif name == MAJORITY:
-        selected = frozenset(info.id for info in store.annotators() if info.name != models.GOLD)
-        if not selected:
-            raise NotFoundError("--source majority: there are no annotators to merge yet")
-    else:
-        found = annotator_ids(store.db, [name])
-        if name not in found:
-            known = ", ".join(info.name for info in store.annotators()) or "none yet"
-            what = (
-                "no gold annotations yet (the reviewer's adjudicated set)"
-                if name == models.GOLD
-                else f"no annotator named {name!r}"
-            )
-            raise NotFoundError(f"--source {name}: {what}; use {SOURCE_HELP} (annotators: {known})")
-        selected = frozenset(found.values())
-    return Selection(name, selected, statuses, _resolve_docs(store, docs))
+        raise FieldError("source", f"source is empty; use {SOURCE_HELP}")
+
+    def unknown(_: Sequence[str]) -> FieldError:
+        known = ", ".join(info.name for info in store.annotators()) or "none yet"
+        what = (
+            "no gold annotations yet (the reviewer's adjudicated set)"
+            if name == models.GOLD
+            else f"no annotator named {name!r}"
+        )
+        return FieldNotFoundError(
+            "source", f"source {name}: {what}; use {SOURCE_HELP} (annotators: {known})"
+        )
+
+    who = {ALL: Everyone.WITH_GOLD, MAJORITY: Everyone.BUT_GOLD}.get(name, [name])
+    selection = resolve(
+        store,
+        annotators=who,
+        status=status,
+        docs=docs,
+        field="source",
+        unknown=unknown,
+        nobody=f"source {MAJORITY}: there are no annotators to merge yet"
+        if name == MAJORITY
+        else None,
+    )
+    return ExportSource(name, selection)
 
 
-def _resolve_docs(store: Store, docs: Sequence[str] | None) -> frozenset[int] | None:
-    return selected_documents(store.db, docs)
-
-
-def document_hashes(store: Store, selection: Selection) -> list[str]:
+def document_hashes(store: Store, source: ExportSource) -> list[str]:
     """The content hashes of the documents an export will write, in the order it writes them."""
+    selection = source.selection
     return counted_document_hashes(
         store.db, selection.annotator_ids, selection.statuses, selection.document_ids
     )
@@ -131,7 +105,7 @@ def document_hashes(store: Store, selection: Selection) -> list[str]:
 
 def iter_records(
     store: Store,
-    selection: Selection,
+    source: ExportSource,
     *,
     report: MergeReport | None = None,
     progress: Callable[[int], None] | None = None,
@@ -141,6 +115,7 @@ def iter_records(
     ``progress(n)`` is called after each page with the number of documents it held.
     """
     report = report if report is not None else MergeReport()
+    selection = source.selection
     pages = iter_export_pages(
         store.db, selection.annotator_ids, selection.statuses, selection.document_ids
     )
@@ -168,8 +143,8 @@ def iter_records(
                 )
                 for row in rows
             ]
-            if selection.merged:
-                merged, tied = merge_majority(records)
+            if source.merged:
+                merged, tied = majority_record(records)
                 if tied:
                     report.stance_ties.append(document.name)
                 yield merged
@@ -191,59 +166,35 @@ def _document(row: ExportDocumentRow) -> ExportDocument:
     )
 
 
-def plurality(values: Sequence[str | None]) -> tuple[str | None, bool]:
-    """The most frequent of the values that are set, and whether the vote was tied (a tie
-    leaves it unset; no values set is not a tie)."""
-    counts = Counter(value for value in values if value is not None).most_common(2)
-    if not counts:
-        return None, False
-    if len(counts) == 2 and counts[0][1] == counts[1][1]:
-        return None, True
-    return counts[0][0], False
-
-
-def majority_topics(sets: Sequence[Sequence[str]]) -> tuple[str, ...]:
-    """The topics more than half of the sets hold, sorted."""
-    counts = Counter(topic for topics in sets for topic in set(topics))
-    return tuple(sorted(topic for topic, count in counts.items() if 2 * count > len(sets)))
-
-
-def merge_majority(records: Sequence[ExportRecord]) -> tuple[ExportRecord, bool]:
-    """One document's annotations merged by majority, and whether its stance vote was tied.
-
-    A span is kept when more than half of the annotators marked the same start, end and claim
-    type; its stance is the plurality of theirs (a tie leaves it unset) and its topics those
-    more than half of them gave it. The document's stance is the plurality of the annotators'
-    stances (a tie leaves it unset and is reported); a topic is kept when more than half of
-    the annotators chose it.
-    """
-    votes: dict[tuple[int, int, str], list[SpanRow]] = {}
-    for record in records:
-        for span in record.spans:
-            votes.setdefault((span[1], span[2], span[5]), []).append(span)
-    spans: list[SpanRow] = []
-    for (start, end, label), marked in votes.items():
-        if 2 * len(marked) <= len(records):
-            continue
-        stance, _ = plurality([span[6] for span in marked])
-        topics = majority_topics([span_topics(span[7]) for span in marked])
-        stored = orjson.dumps(topics).decode() if topics else None
-        spans.append((0, start, end, marked[0][3], marked[0][4], label, stance, stored))
-    spans.sort(key=lambda span: (span[1], -span[2], span[5]))
-    stance, tied = plurality([record.stance for record in records])
-    done = all(record.status == "done" for record in records)
-    merged = ExportRecord(
+def majority_record(records: Sequence[ExportRecord]) -> tuple[ExportRecord, bool]:
+    """One document's records merged by majority (see :func:`workbench.voting.merge_majority`)
+    as the ``majority`` record, and whether its stance vote was tied."""
+    merged = merge_majority(records)
+    spans = [
+        SpanRow(
+            0,
+            span.start,
+            span.end,
+            span.token_start,
+            span.token_end,
+            span.label,
+            span.stance,
+            topics_json(span.topics),
+        )
+        for span in merged.spans
+    ]
+    record = ExportRecord(
         document=records[0].document,
         annotator=MAJORITY,
-        status="done" if done else "in_progress",
-        stance=stance,
-        topics=majority_topics([record.topics for record in records]),
+        status="done" if merged.done else "in_progress",
+        stance=merged.stance,
+        topics=merged.topics,
         note="",
         seconds=0.0,
         timestamp=max(record.timestamp for record in records),
         spans=spans,
     )
-    return merged, tied
+    return record, merged.stance_tied
 
 
 def ties_message(names: Sequence[str]) -> str:

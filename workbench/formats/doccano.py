@@ -1,17 +1,27 @@
-"""doccano JSONL in: ``label`` as span triples or class names, or ``entities`` objects."""
+"""doccano JSONL: read with ``label`` as span triples or class names, or ``entities`` objects;
+written as sequence-labelling lines (``label`` triples) with our own fields."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
+
+import orjson
 
 from workbench.errors import ImportFormatError
-from workbench.formats.jsonl import expect, string_list, workbench_record
+from workbench.formats.jsonl import expect, string_list
 from workbench.formats.prodigy import classes
+from workbench.formats.workbench import workbench_record
 from workbench.scheme import Scheme
-from workbench.store.records import NewDocument
+from workbench.store.records import ExportRecord, NewDocument
 
-LABEL_KEYS = ("label", "labels")
+LABEL_KEYS: Final = ("label", "labels")
 """Where doccano puts a line's labels (``labels`` in older versions)."""
+SIGNS: Final = "'label' list or 'entities'"
+"""What tells a doccano line from a Workbench or Prodigy one, for error messages."""
+
+
+# -- reading -----------------------------------------------------------------------------------
 
 
 def looks_like_doccano(obj: dict[str, Any]) -> bool:
@@ -78,7 +88,7 @@ def _entity(item: dict[str, Any], text: str, at: str) -> dict[str, Any]:
     return {"start": start, "end": end, "label": label}
 
 
-def doccano_record(
+def read_line(
     obj: dict[str, Any], where: str, fallback_name: str, annotator: str | None, scheme: Scheme
 ) -> NewDocument:
     """One line of doccano JSONL as a document, with an annotation if it carries labels.
@@ -118,3 +128,27 @@ def doccano_record(
         "seconds": obj.get("seconds"),
     }
     return workbench_record(normalized, where, fallback_name, annotator)
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def doccano_line(record: ExportRecord) -> list[bytes]:
+    """One doccano sequence-labelling line: ``label`` as ``[start, end, "LABEL"]`` triples,
+    plus the document name, annotator, status, stance, topics and note."""
+    line = {
+        "text": record.document.text,
+        "label": [[span.start, span.end, span.label] for span in record.spans],
+        "name": record.document.name,
+        "annotator": record.annotator,
+        "status": record.status,
+        "stance": record.stance,
+        "topics": record.topics,
+        "note": record.note,
+    }
+    return [orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)]
+
+
+def doccano_lines(source: str) -> Callable[[ExportRecord], list[bytes]]:
+    """The line encoder of an export of ``source`` (doccano lines do not name it)."""
+    return doccano_line

@@ -1,4 +1,5 @@
-"""JSONL input: streamed line by line, each line checked, errors naming the file and line."""
+"""JSONL input shared by the formats: lines streamed and parsed, fields checked, errors naming
+the file, line and field."""
 
 from __future__ import annotations
 
@@ -11,12 +12,8 @@ import orjson
 
 from workbench.errors import ImportFormatError
 from workbench.formats.text import MAX_DOCUMENT_BYTES
-from workbench.models import STATUSES
 from workbench.scheme import KIND_TITLES, LabelKind, Scheme
-from workbench.store.records import NewAnnotation, NewDocument, NewSpan
-
-ANSWER_STATUS = {"accept": "done", "ignore": "skipped", "reject": "skipped"}
-"""Prodigy's answers as our statuses (the answer itself is kept in the document's meta)."""
+from workbench.store.records import NewDocument, NewSpan
 
 
 def iter_lines(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -110,98 +107,6 @@ def parse_spans(raw: Any, text: str, where: str) -> tuple[NewSpan, ...]:
             )
         )
     return tuple(spans)
-
-
-def workbench_record(
-    obj: dict[str, Any], where: str, fallback_name: str, annotator: str | None
-) -> NewDocument:
-    """One line of Workbench JSONL as a document, with an annotation if it carries labels.
-
-    ``annotator`` (from ``--annotator``) wins over ``_annotator_id`` and ``_session_id``.
-    """
-    text = expect(obj, "text", str, where)
-    if text is None:
-        raise ImportFormatError(f"{where}: missing the field 'text'")
-    if not text.strip():
-        raise ImportFormatError(f"{where}: field 'text' is empty")
-    if len(text) > MAX_DOCUMENT_BYTES:
-        raise ImportFormatError(
-            f"{where}: field 'text' holds {len(text):,} characters, more than one document may"
-            f" hold ({MAX_DOCUMENT_BYTES:,}); split it"
-        )
-    if "\x00" in text:
-        raise ImportFormatError(f"{where}: field 'text' contains NUL characters (binary data?)")
-    meta = expect(obj, "meta", dict, where) or {}
-    name = meta.get("name")
-    if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise ImportFormatError(f"{where}: field 'meta.name' must be a non-empty string")
-    spans = parse_spans(obj.get("spans"), text, where)
-    stance = expect(obj, "stance", str, where)
-    topics = string_list(obj, "topics", where)
-    note = expect(obj, "note", str, where) or ""
-    status = expect(obj, "status", str, where)
-    answer = expect(obj, "answer", str, where)
-    timestamp = expect(obj, "_timestamp", (int, float), where)
-    seconds = expect(obj, "seconds", (int, float), where) or 0.0
-    if seconds < 0 or (timestamp is not None and timestamp < 0):
-        raise ImportFormatError(f"{where}: fields '_timestamp' and 'seconds' must not be negative")
-    if answer is not None and answer not in ANSWER_STATUS:
-        raise ImportFormatError(f"{where}: field 'answer' must be accept, ignore or reject")
-    if status is None and answer is not None:
-        status = ANSWER_STATUS[answer]
-    if status is not None and status not in STATUSES:
-        raise ImportFormatError(
-            f"{where}: field 'status' {status!r} must be one of {', '.join(STATUSES)}"
-        )
-    labelled = bool(spans or stance or topics or note or status)
-    who = (
-        annotator
-        or expect(obj, "_annotator_id", str, where)
-        or expect(obj, "_session_id", str, where)
-    )
-    extra = {k: v for k, v in meta.items() if k not in ("name", "annotator", "source")}
-    if answer is not None:
-        extra["answer"] = answer
-    annotations: tuple[NewAnnotation, ...] = ()
-    if labelled:
-        who = who or meta.get("annotator")
-        if not isinstance(who, str) or not who.strip():
-            raise ImportFormatError(
-                f"{where}: the line has labels but no annotator; set _annotator_id or pass"
-                " --annotator NAME"
-            )
-        annotations = (
-            NewAnnotation(
-                annotator=who.strip(),
-                status=status or "in_progress",
-                stance=stance,
-                topics=topics,
-                note=note,
-                seconds=float(seconds),
-                spans=spans,
-                timestamp=None if timestamp is None else float(timestamp),
-                answer=answer,
-            ),
-        )
-    given = (name or "").strip()
-    return NewDocument(
-        name=given or fallback_name,
-        text=text,
-        meta=extra,
-        origin=where,
-        annotations=annotations,
-        named=bool(given),
-    )
-
-
-def read_workbench_jsonl(
-    path: Path, lines: Iterable[bytes] | None = None, annotator: str | None = None
-) -> Iterator[NewDocument]:
-    """Documents from a Workbench (or Prodigy span-task) JSONL file, streamed."""
-    source = str(path)
-    stem = "stdin" if source == "-" else path.stem
-    for number, obj in iter_lines(lines if lines is not None else read_lines(path), source):
-        yield workbench_record(obj, f"{source}:{number}", f"{stem}-{number:06d}", annotator)
 
 
 def unknown_labels(documents: Iterable[NewDocument], scheme: Scheme) -> Counter[str]:

@@ -1,11 +1,13 @@
-"""Prodigy task JSONL in: span tasks (with or without tokens) and choice tasks (``accept``)."""
+"""Prodigy task JSONL: read as span tasks (with or without tokens) and choice tasks
+(``accept``). Written as Workbench JSONL, a superset Prodigy reads (see ``formats.workbench``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from workbench.errors import ImportFormatError
-from workbench.formats.jsonl import expect, string_list, workbench_record
+from workbench.formats.jsonl import expect, string_list
+from workbench.formats.workbench import workbench_record
 from workbench.scheme import Scheme
 from workbench.store.records import NewDocument
 
@@ -75,7 +77,7 @@ def _char_spans(obj: dict[str, Any], where: str) -> Any:
     return resolved
 
 
-def prodigy_record(
+def read_line(
     obj: dict[str, Any], where: str, fallback_name: str, annotator: str | None, scheme: Scheme
 ) -> NewDocument:
     """One line of Prodigy task JSONL (or of Workbench JSONL, its superset) as a document.

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from workbench import models
-from workbench.errors import NotFoundError, WorkbenchError
 from workbench.store.engine import Database
+from workbench.store.records import SpanRow, TopicsDecoder
 
 NAME_BATCH = 500
 """Names looked up per query: far below every database's limit on bound parameters."""
@@ -82,25 +83,6 @@ def document_ids(db: Database, names: Iterable[str]) -> dict[str, int]:
     return _ids_by_name(
         db, col(models.Document.name), col(models.Document.id), list(dict.fromkeys(names))
     )
-
-
-def selected_documents(db: Database, names: Sequence[str] | None) -> frozenset[int] | None:
-    """The ids of the documents ``--docs`` names (None: all documents); every unknown name is
-    a :class:`NotFoundError` that lists them."""
-    if names is None:
-        return None
-    wanted = [name.strip() for name in names if name.strip()]
-    if not wanted:
-        raise WorkbenchError("--docs: the list of documents is empty")
-    found = document_ids(db, wanted)
-    missing = [name for name in wanted if name not in found]
-    if missing:
-        raise NotFoundError(
-            f"--docs: unknown document{'s' * (len(missing) > 1)} "
-            f"{', '.join(repr(name) for name in missing[:5])}"
-            f"{' and more' if len(missing) > 5 else ''}; `workbench docs` lists them"
-        )
-    return frozenset(found.values())
 
 
 def _ids_by_name(
@@ -201,7 +183,7 @@ def _bulk(
     span_rows: Sequence[Sequence[Any]],
     document_rows: Sequence[Sequence[Any]],
 ) -> BulkAnnotations:
-    topics_of = _TopicsDecoder()
+    topics_of = TopicsDecoder()
     ids, doc_ids, annotators, statuses_, stances, topics = _columns(rows, 6)
     annotations = AnnotationColumns(
         id=ids,
@@ -235,27 +217,10 @@ def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-class _TopicsDecoder(dict[str | None, tuple[str, ...]]):
-    """Stored JSON topic arrays decoded, each distinct text once: a corpus repeats a few sets.
-
-    ``decoder[text]`` decodes on first sight, so ``map(decoder.__getitem__, texts)`` does the
-    lookups at C speed.
-    """
-
-    def __missing__(self, text: str | None) -> tuple[str, ...]:
-        decoded: tuple[str, ...] = tuple(orjson.loads(text)) if text else ()
-        self[text] = decoded
-        return decoded
-
-
 # -- streamed reads for exports ---------------------------------------------------------------
 
 EXPORT_PAGE_SIZE = 128
 """Documents read per page by :func:`iter_export_pages`: a few MB of text and spans."""
-
-SpanRow = Sequence[Any]
-"""A span as exports read it (a row): annotation id, start, end, token start, token end (ends
-exclusive), claim type, stance (or None) and topics as stored JSON (None for none)."""
 
 SPAN_ID_BATCH = 900
 """Annotation ids per span query (below SQLite's old limit of 999 bound parameters)."""
@@ -365,7 +330,7 @@ def iter_export_pages(
     Only a page is ever in memory, so an export streams however large the corpus is.
     """
     conditions = _export_conditions(annotator_ids, statuses)
-    topics_of = _TopicsDecoder()
+    topics_of = TopicsDecoder()
     last: str | None = None
     with db.read() as session:
         connection = session.connection()
@@ -405,7 +370,7 @@ def _export_page(
     connection: Any,
     documents: list[ExportDocumentRow],
     conditions: list[Any],
-    topics_of: _TopicsDecoder,
+    topics_of: TopicsDecoder,
 ) -> ExportPage:
     """The annotations, spans and import answers of a page of documents."""
     page_ids = [document.id for document in documents]
@@ -439,6 +404,11 @@ def _export_page(
     return ExportPage(documents, annotations, spans, _import_answers(connection, skipped))
 
 
+_span_row = cast(Callable[[Any], SpanRow], partial(tuple.__new__, SpanRow))
+"""A database row as a :class:`SpanRow`, in C: ``SpanRow._make`` is a Python call per span,
+three times as slow (measured)."""
+
+
 def _export_spans(connection: Any, annotation_ids: list[int]) -> dict[int, list[SpanRow]]:
     """Each annotation's spans, by start, longest first, then claim type."""
     owner = col(models.Span.annotation_id)
@@ -465,19 +435,11 @@ def _export_spans(connection: Any, annotation_ids: list[int]) -> dict[int, list[
         with _collector_paused():
             rows = connection.execute(query).all()
         for annotation_id, group in groupby(rows, key=itemgetter(0)):
-            items: list[SpanRow] = list(group)
-            if len(items) > 1 and len({item[1] for item in items}) < len(items):
-                items.sort(key=lambda item: (item[1], -item[2], item[5]))
+            items = list(map(_span_row, group))
+            if len(items) > 1 and len({item.start for item in items}) < len(items):
+                items.sort(key=lambda item: (item.start, -item.end, item.label))
             spans[annotation_id] = items
     return spans
-
-
-_SPAN_TOPICS = _TopicsDecoder()
-
-
-def span_topics(stored: str | None) -> tuple[str, ...]:
-    """A span's topics from their stored JSON (None for none)."""
-    return _SPAN_TOPICS[stored]
 
 
 def _import_answers(connection: Any, annotation_ids: list[int]) -> dict[int, str]:

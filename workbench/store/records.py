@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from workbench.nlp import Tokenization
 
@@ -151,3 +154,83 @@ class UndoResult:
     entity: str
     entity_id: int
     description: str
+
+
+# -- what bulk reads hand to the exports -------------------------------------------------------
+
+
+class TopicsDecoder(dict[str | None, tuple[str, ...]]):
+    """Stored JSON topic arrays decoded, each distinct text once: a corpus repeats a few sets.
+
+    ``decoder[text]`` decodes on first sight, so ``map(decoder.__getitem__, texts)`` does the
+    lookups at C speed.
+    """
+
+    def __missing__(self, text: str | None) -> tuple[str, ...]:
+        decoded: tuple[str, ...] = tuple(orjson.loads(text)) if text else ()
+        self[text] = decoded
+        return decoded
+
+
+_SPAN_TOPICS = TopicsDecoder()
+
+
+class SpanRow(NamedTuple):
+    """A span as bulk reads carry it to the exports and the majority merge: character offsets
+    and token indices (ends exclusive), claim type, stance, and the topics as stored.
+
+    A named tuple rather than a dataclass: exports read millions of them, and a tuple is made
+    from a database row at C speed (see ``store.bulk``).
+    """
+
+    annotation_id: int
+    """0 for a span no annotation holds (a merged one)."""
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    label: str
+    stance: str | None
+    topics_json: str | None
+    """The topics as stored: compact JSON of the sorted names, None for none. JSONL writers
+    copy it as it is; :attr:`topics` decodes it."""
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The span's topics, sorted."""
+        return _SPAN_TOPICS[self.topics_json]
+
+
+def topics_json(topics: Sequence[str]) -> str | None:
+    """Sorted topic names as :attr:`SpanRow.topics_json` holds them (None for none)."""
+    return orjson.dumps(sorted(topics)).decode() if topics else None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportDocument:
+    """A document as exports need it: name, exact text, content hash, metadata, tokens."""
+
+    name: str
+    text: str
+    hash: str
+    meta: dict[str, Any]
+    tokens: Tokenization
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRecord:
+    """One exported annotation of a document (or the merged ``majority`` record): what every
+    format's writer takes."""
+
+    document: ExportDocument
+    annotator: str
+    status: str
+    stance: str | None
+    topics: tuple[str, ...]
+    note: str
+    seconds: float
+    timestamp: float
+    spans: Sequence[SpanRow]
+    """By start, longest first, then claim type; token ends exclusive."""
+    answer: str | None = None
+    """The answer an import recorded (``reject`` is told apart from ``ignore`` this way)."""
