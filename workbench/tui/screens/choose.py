@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.scheme import Label
+from workbench.tui.keys import binding_key
 
 CLEAR = ""
 """What a single choice dismisses with when the value is cleared."""
@@ -82,8 +83,10 @@ class LabelChooser(ModalScreen[str | None]):
         # Every key is a binding of this screen (the list never has the focus): a key typed
         # ahead may have been delivered to the screen below, and reaches this one only
         # through the app's lookup of the bindings of what is on top.
+        # Bound by the key Textual reports ("plus" for "+"): a character never matches.
         for label in self._labels:
-            self._bindings.bind(label.key, f"pick({label.name!r})", label.name, show=False)
+            key = binding_key(label.key)
+            self._bindings.bind(key, f"pick({label.name!r})", label.name, show=False)
 
     def action_move(self, step: int) -> None:
         """Move the highlight in the list."""
