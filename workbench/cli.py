@@ -188,12 +188,16 @@ def _run_tui(
     review: bool = False,
 ) -> None:
     from workbench.models import GOLD
-    from workbench.tui.config import load_config
+    from workbench.tui.config import check_keymap, load_config
 
     if annotator is not None and annotator.strip() == GOLD:
         option = "--reviewer" if review else "--annotator"
         raise fail(f"{option} {GOLD}: the name is reserved for the reviewed set; use your own")
+    config = load_config()  # a broken config file is an error now, not a surprise in the TUI
     store = open_store(ctx, db, scheme)
+    from workbench.tui.app import WorkbenchApp  # first: most binding ids are then known
+
+    check_keymap(config, store.scheme)  # label ids depend on the scheme in force
     if review and store.count_documents() == 0:
         raise fail(
             f"{store.db.name} has no documents to review yet; import some "
@@ -212,9 +216,6 @@ def _run_tui(
         typer.echo(f"imported {len(summary.imported)} documents", err=True)
     if doc is not None:
         store.document_by_name(doc)  # a clear error now rather than inside the TUI
-    config = load_config()
-    from workbench.tui.app import WorkbenchApp
-
     tui = WorkbenchApp(
         store, annotator=annotator, document=doc, role=role, config=config, review=review
     )

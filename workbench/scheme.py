@@ -26,7 +26,62 @@ KIND_TITLES: dict[LabelKind, str] = {
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 FREE_KEYS = "123456789abcdefghijklmnopqrstuvwxyz0"
-"""Hotkeys handed out, in order, to labels that do not name one."""
+"""Hotkeys handed out, in order, to labels that do not name one (skipping taken keys)."""
+
+_APP_KEYS = {"?": 'the app\'s key for "Help"'}
+TAKEN_KEYS: dict[LabelKind, dict[str, str]] = {
+    # Claim-type hotkeys are live on the annotation and review screens, over the article.
+    "claim_type": {
+        **{
+            key: f'the annotation screen\'s key for "{use}"'
+            for key, use in {
+                "s": "Span stance",
+                "t": "Span topics",
+                "S": "Doc stance",
+                "T": "Doc topics",
+                ">": "Grow end",
+                "<": "Shrink end",
+                "u": "Undo",
+                "U": "Redo",
+                "d": "Done → next",
+                "x": "Skip",
+                "n": "Next doc",
+                "p": "Prev doc",
+                "o": "Note",
+                "/": "Find",
+                "l": "Span list",
+                "q": "List",
+            }.items()
+        },
+        **{
+            key: f'the article\'s key for "{use}"'
+            for key, use in {
+                "[": "Previous sentence",
+                "]": "Next sentence",
+                "{": "Select: previous sentence",
+                "}": "Select: next sentence",
+                ".": "Select sentence",
+            }.items()
+        },
+        **{
+            key: f'the review screen\'s key for "{use}"'
+            for key, use in {
+                "a": "Accept",
+                "A": "Accept majority",
+                "j": "Next open",
+                "k": "Prev open",
+                "c": "Compare",
+            }.items()
+        },
+        **_APP_KEYS,
+    },
+    # Stance and topic hotkeys are live in the chooser, which binds no characters of its own.
+    "stance": _APP_KEYS,
+    "topics": _APP_KEYS,
+}
+"""Per label set, the one-character keys already bound where its hotkeys are used, with that
+use; a label may not take one, or one of the two would never fire. tests/test_tui_keys.py
+checks this against the screens' bindings (this module must not import Textual)."""
 
 PALETTE = (
     "#4e79a7",
@@ -216,6 +271,10 @@ def _check_entries(
         if hotkey is not None:
             if len(hotkey) != 1 or not hotkey.isprintable() or hotkey.isspace():
                 problems.append(f"{where}.key: {hotkey!r} must be exactly one visible character")
+            elif hotkey in TAKEN_KEYS[kind]:
+                problems.append(
+                    f"{where}.key: {hotkey!r} is {TAKEN_KEYS[kind][hotkey]}; choose another"
+                )
             elif hotkey in seen_keys:
                 problems.append(
                     f"{where}.key: {hotkey!r} is already the hotkey of {seen_keys[hotkey]}"
@@ -244,7 +303,7 @@ def _fill_defaults(
 ) -> tuple[Label, ...]:
     """Give entries without a hotkey the first free one, without a colour the next free one."""
     used_keys = {e["key"] for e in entries if "key" in e}
-    free_keys = [k for k in FREE_KEYS if k not in used_keys]
+    free_keys = [k for k in FREE_KEYS if k not in used_keys and k not in TAKEN_KEYS[kind]]
     used_colors = {e["color"] for e in entries if "color" in e}
     free_colors = [c for c in PALETTE if c not in used_colors] or list(PALETTE)
     labels: list[Label] = []

@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.scheme import Label
+from workbench.tui.keys import binding_key
 from workbench.tui.typeahead import bind_keys
 
 CLEAR = ""
@@ -83,10 +84,11 @@ class LabelChooser(ModalScreen[str | None]):
         # Every key is a binding of this screen (the list never has the focus): a key typed
         # ahead may have been delivered to the screen below, and reaches this one only
         # through the app's lookup of the bindings of what is on top.
+        # Bound by the key Textual reports ("plus" for "+"): a character never matches.
         bind_keys(
             self,
             (
-                Binding(label.key, f"pick({label.name!r})", label.name, show=False)
+                Binding(binding_key(label.key), f"pick({label.name!r})", label.name, show=False)
                 for label in self._labels
             ),
         )

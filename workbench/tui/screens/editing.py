@@ -27,6 +27,7 @@ from workbench.session import (
 )
 from workbench.store import AnnotationInfo, DocumentData, SpanInfo
 from workbench.tui.failures import ShowsWorkerErrors
+from workbench.tui.keys import binding_key, label_binding_id
 from workbench.tui.screens.choose import LabelChooser
 from workbench.tui.screens.confirm import ConfirmDialog
 from workbench.tui.screens.find import FindDialog, find_next
@@ -62,11 +63,11 @@ def label_bindings(labels: tuple[Label, ...] | list[Label]) -> list[Binding]:
     """The scheme's claim-type keys, with ids ``annotate.label.NAME`` (remappable)."""
     return [
         Binding(
-            label.key,
+            binding_key(label.key),  # the key Textual reports ("plus" for "+")
             f"label({label.name!r})",
             f"Label {label.name}",
             show=False,
-            id=f"annotate.label.{label.name}",
+            id=label_binding_id(label.name),
         )
         for label in labels
     ]
@@ -94,8 +95,8 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
     BLANK = True
     """Its widgets cover it whole: no background of its own to draw in each frame."""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "span_stance", "Stance", id="annotate.span-stance"),
-        Binding("t", "span_topics", "Topics", id="annotate.span-topics"),
+        Binding("s", "span_stance", "Stance", id="annotate.span-stance", tooltip="Span stance"),
+        Binding("t", "span_topics", "Topics", id="annotate.span-topics", tooltip="Span topics"),
         Binding("S", "doc_stance", "Doc stance", id="annotate.doc-stance"),
         Binding("T", "doc_topics", "Doc topics", id="annotate.doc-topics"),
         Binding("tab", "next_span", "Next span", show=False, id="annotate.next-span"),
@@ -123,7 +124,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         ),
         Binding("ctrl+z,u", "undo", "Undo", id="annotate.undo"),
         Binding("ctrl+y,U", "redo", "Redo", show=False, id="annotate.redo"),
-        Binding("d", "done", "Done", id="annotate.done"),
+        Binding("d", "done", "Done", id="annotate.done", tooltip="Done → next"),
         Binding("x", "skip", "Skip", show=False, id="annotate.skip"),
         Binding("n", "neighbour(1)", "Next doc", show=False, id="annotate.next-document"),
         Binding("p", "neighbour(-1)", "Prev doc", show=False, id="annotate.previous-document"),

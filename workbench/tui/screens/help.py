@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 GROUP_TITLES = {
     "DocumentView": "Moving and selecting",
@@ -26,6 +29,12 @@ GROUP_TITLES = {
 class HelpScreen(ModalScreen[None]):
     """Keys and what they do, grouped by where they apply; remapped keys show as remapped."""
 
+    DEFAULT_CSS = """
+    HelpScreen {
+        #help-keys { scrollbar-size-vertical: 1; }
+        .help-place { margin-top: 1; color: $text-accent; }
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close help", id="help.close"),
     ]
@@ -42,19 +51,36 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Keys", id="help-title")
             if self._intro:
                 yield Static(self._intro, id="help-intro")
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="help-keys"):
+                yield from self._groups()
             yield Static("escape closes · keys can be remapped: see the README", id="help-hint")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("key", "action", "where", "binding id")
-        for group, key, description, binding_id in self.rows():
-            table.add_row(Text(key, style="bold"), description, group, binding_id)
-        table.focus()
+        self.query_one("#help-keys").focus()  # arrows and page keys scroll it
+
+    def _groups(self) -> Iterator[Static]:
+        """A heading and a table (key, action, binding id) per place the keys apply. Ids are
+        what a keymap names, so they are never cut: the action wraps instead. The tables
+        share their column widths, so the columns line up."""
+        rows = self.rows()
+        key_width = max((cell_len(key) for _, key, _, _ in rows), default=3)
+        id_width = max((cell_len(binding_id) for *_, binding_id in rows), default=10)
+        by_place: dict[str, list[tuple[str, str, str]]] = {}
+        for where, key, description, binding_id in rows:
+            by_place.setdefault(where, []).append((key, description, binding_id))
+        for where, place_rows in by_place.items():
+            yield Static(Text(where, style="bold"), classes="help-place")
+            table = Table(box=None, expand=True, pad_edge=False, show_header=False)
+            table.add_column("key", width=max(key_width, 3), no_wrap=True, style="bold")
+            table.add_column("action", ratio=1, min_width=12)
+            table.add_column("binding id", width=id_width, no_wrap=True, style="dim")
+            for key, description, binding_id in place_rows:
+                table.add_row(Text(key), Text(description), Text(binding_id))
+            yield Static(table)
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """(where, keys, description, binding id) for every binding, keys of one action merged."""
-        merged: dict[tuple[str, str], list[str]] = {}
+        merged: dict[tuple[str, str], list[str]] = {}  # (where, action) -> keys
         meta: dict[tuple[str, str], tuple[str, str]] = {}
         for key, active in self._shown.items():
             binding: Binding = active.binding
@@ -66,7 +92,8 @@ class HelpScreen(ModalScreen[None]):
             merged.setdefault(slot, [])
             if display not in merged[slot]:
                 merged[slot].append(display)
-            meta[slot] = (binding.description, binding.id or "")
+            # The footer's word for it is short; the tooltip, when a binding has one, says it whole.
+            meta[slot] = (binding.tooltip or binding.description, binding.id or "")
         order = list(GROUP_TITLES.values())
         rows = [
             (group, " ".join(keys), *meta[(group, action)])
