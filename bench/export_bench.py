@@ -325,7 +325,7 @@ def child_raw_spacy(ours: str, out: str) -> dict[str, Any]:
                 doc = Doc(vocab, words=item["words"], spaces=item["spaces"])
                 flags = np.full((len(doc), 1), -1, dtype=np.int64)
                 flags[item["sent_starts"], 0] = 1
-                doc.from_array([SENT_START], flags.astype(np.uint64))
+                doc.from_array([SENT_START], flags.astype(np.uint64))  # type: ignore[arg-type]
                 for key, spans in item["spans"].items():
                     doc.spans[key] = [Span(doc, s, e, label) for s, e, label in spans]
                 doc.cats = item["cats"]
@@ -417,7 +417,7 @@ def main() -> None:
 
     docbin_ratio = raw_spacy["seconds"] / ours_spacy["seconds"]
     jsonl_ratio = raw_jsonl["seconds"] / ours_jsonl["seconds"]
-    figures: dict[str, Any] = {
+    figures = {
         "n_docs": n,
         "annotators": len(ANNOTATORS),
         "tokens_per_doc": round(tokens / n, 1),

@@ -337,7 +337,7 @@ async def app_latencies(
         saved_at.append(time.perf_counter())
 
     # Handlers are looked up in the class's dict at dispatch time, so this wrapper is called.
-    AnnotateScreen.on_editing_screen_saved = timed_saved  # type: ignore[method-assign]
+    AnnotateScreen.on_editing_screen_saved = timed_saved  # type: ignore[method-assign,assignment]
 
     def saved_after(count: int) -> Callable[[], float | None]:
         return lambda: saved_at[count] if len(saved_at) > count else None

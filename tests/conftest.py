@@ -6,27 +6,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import SQLModel
+from helpers import SMALL_TEXTS
 
 from workbench.store import NewDocument, Store, open_store
 
 PG_ENV = "WORKBENCH_TEST_PG_URL"
 """A PostgreSQL server URL (a superuser's); .ci/postgres starts one and sets it."""
-
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
-
-SMALL_TEXTS = {
-    "summit": "Xi Jinping met Vladimir Putin in Moscow. Trade rose 26% last year.\n\n"
-    'Analysts expect closer ties. "We are partners," Putin said.',
-    "energy": "Russia will sell more gas to China. The Power of Siberia 2 pipeline is delayed.",
-    "sanctions": "Western sanctions have not stopped the trade. Critics call it a marriage"
-    " of convenience.",
-}
 
 
 @pytest.fixture
@@ -81,23 +68,6 @@ def sqlite_store(db_url: str) -> Iterator[Store]:
     opened = open_store(db_url)
     yield opened
     opened.close()
-
-
-def dump(store: Store) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """Every row of every table, in key order: equal dumps mean an unchanged database."""
-    with store.db.engine.connect() as connection:
-        return [
-            (
-                table.name,
-                [
-                    tuple(row)
-                    for row in connection.execute(
-                        select(table).order_by(*table.primary_key.columns)
-                    )
-                ],
-            )
-            for table in SQLModel.metadata.sorted_tables
-        ]
 
 
 @pytest.fixture

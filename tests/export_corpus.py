@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import SMALL_TEXTS
+from helpers import SMALL_TEXTS
 
 from workbench.store import NewAnnotation, NewDocument, NewSpan, Store
 

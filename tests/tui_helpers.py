@@ -1,0 +1,106 @@
+"""Driving the TUI in tests: waiting for a condition, keys typed as one burst, saved labels,
+and three annotators' work to review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from helpers import SMALL_TEXTS
+from textual.pilot import Pilot
+
+from workbench.store import AnnotationInfo, Store
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.annotate import AnnotateScreen
+
+SIZE = (120, 36)
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``condition`` holds (database writes happen in a thread)."""
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if condition():
+            return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def saved(store: Store, name: str = "summit", who: str = "alice") -> AnnotationInfo:
+    document = store.document_by_name(name)
+    found = store.find_annotation(document, store.annotator(who).id)
+    assert found is not None
+    return found
+
+
+async def opened(pilot: Pilot[None]) -> AnnotateScreen:
+    await until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, AnnotateScreen) and pilot.app.screen.annotation is not None
+        ),
+        "the annotation screen",
+    )
+    screen = pilot.app.screen
+    assert isinstance(screen, AnnotateScreen)
+    return screen
+
+
+def covered(store: Store, annotation: AnnotationInfo) -> list[tuple[str, str]]:
+    text = store.document(annotation.document_id).text
+    return [(text[s.start : s.end], s.label) for s in annotation.spans]
+
+
+def type_ahead(app: WorkbenchApp, *keys: str) -> None:
+    """Keys as one burst from the terminal (a fast typist, a slow link): all posted at once,
+    none waiting for what the one before it does."""
+    from textual import events
+
+    for key in keys:
+        event = events.Key(key, " " if key == "space" else key if len(key) == 1 else None)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+TEXT = SMALL_TEXTS["summit"]
+
+
+SPANS = [
+    ("alice", "Xi Jinping", "FACT", "CRITICAL", ("ECONOMY",)),
+    ("bob", "Xi Jinping", "FACT", "CRITICAL", ("ECONOMY", "UKRAINE")),
+    ("carol", "Xi Jinping", "FACT", "NEUTRAL", ()),
+    ("alice", "Vladimir Putin", "QUOTE", None, ()),
+    ("bob", "Vladimir Putin", "QUOTE", "SUPPORTIVE", ()),
+    ("carol", "Moscow", "OPINION", None, ()),
+]
+
+
+DOCUMENT_LABELS = {
+    "alice": ("SUPPORTIVE", ("ECONOMY",)),
+    "bob": ("SUPPORTIVE", ("ECONOMY", "ENERGY")),
+    "carol": ("CRITICAL", ("ECONOMY",)),
+}
+
+
+def three_annotators(store: Store) -> None:
+    """alice, bob and carol done on "summit" (see SPANS) and, disagreeing, on "energy"."""
+    summit = store.document_by_name("summit")
+    energy = store.document_by_name("energy")
+    for name, (stance, topics) in DOCUMENT_LABELS.items():
+        annotator = store.annotator(name)
+        annotation = store.annotation(summit, annotator.id)
+        for who, text, label, span_stance, span_topics in SPANS:
+            if who == name:
+                start = TEXT.index(text)
+                store.add_span(
+                    annotation.id,
+                    start,
+                    start + len(text),
+                    label,
+                    stance=span_stance,
+                    topics=span_topics,
+                )
+        store.set_stance(annotation.id, stance)
+        store.set_topics(annotation.id, topics)
+        store.set_status(annotation.id, "done")
+        other = store.annotation(energy, annotator.id)
+        store.add_span(other.id, 0, 6, "FACT" if name == "alice" else "QUOTE")  # "Russia"
+        store.set_status(other.id, "done")
