@@ -131,7 +131,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         Binding("o", "note", "Note", show=False, id="annotate.note"),
         Binding("slash", "find", "Find", show=False, id="annotate.find"),
         Binding("l", "span_list", "Span list", show=False, id="annotate.span-list"),
-        Binding("enter", "jump_to_listed", "Go to span", id="annotate.span-list-jump"),
+        Binding("enter", "jump_to_listed", "Go to span", show=False, id="annotate.span-list-jump"),
         Binding(
             "escape", "focus_article", "Back to the article", show=False, id="annotate.article"
         ),
