@@ -23,8 +23,9 @@ from workbench.tui.config import TuiConfig
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.annotate import AnnotateScreen, read_session
 from workbench.tui.screens.annotator import AnnotatorScreen
-from workbench.tui.screens.editing import BackRequested, EditingScreen, OpenRequested
+from workbench.tui.screens.editing import EditingScreen
 from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.parts import BackRequested, OpenRequested
 from workbench.tui.screens.review import ReviewScreen
 from workbench.tui.typeahead import Settled, TypeAhead
 

@@ -9,14 +9,12 @@ from typing import ClassVar
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
-from workbench.scheme import Label
 from workbench.session import (
     AnnotationSession,
     Confirm,
@@ -27,11 +25,19 @@ from workbench.session import (
 )
 from workbench.store import AnnotationInfo, DocumentData, SpanInfo
 from workbench.tui.failures import ShowsWorkerErrors
-from workbench.tui.keys import binding_key, label_binding_id
 from workbench.tui.screens.choose import LabelChooser
 from workbench.tui.screens.confirm import ConfirmDialog
 from workbench.tui.screens.find import FindDialog, find_next
 from workbench.tui.screens.note import NoteDialog
+from workbench.tui.screens.parts import (
+    BackRequested,
+    Body,
+    Frame,
+    OpenRequested,
+    document_labels,
+    fit_words,
+    label_bindings,
+)
 from workbench.tui.typeahead import RefusedChooser, Settled, bind_keys
 from workbench.tui.widgets.document_view import DocumentView
 from workbench.tui.widgets.side_panel import SidePanel
@@ -42,49 +48,6 @@ IDLE_AFTER_S = 60.0
 TIME_FLUSH_S = 30.0
 NARROW_BELOW = 100
 """Terminal width under which the side panel moves below the article."""
-
-
-class _Body(Horizontal):
-    """The article beside the side panel. Its children cover it, so it draws nothing of its
-    own (``BLANK``): each frame composites the widgets it overlaps, and this one is free."""
-
-    BLANK = True
-
-
-class _Frame(Container):
-    """A box that draws nothing, around widgets that rarely change. Textual composites every
-    widget whose clipping box overlaps what changed; a widget in a box of its own is clipped
-    to that box, so a key that changes one line of the article skips it."""
-
-    BLANK = True
-
-
-def label_bindings(labels: tuple[Label, ...] | list[Label]) -> list[Binding]:
-    """The scheme's claim-type keys, with ids ``annotate.label.NAME`` (remappable)."""
-    return [
-        Binding(
-            binding_key(label.key),  # the key Textual reports ("plus" for "+")
-            f"label({label.name!r})",
-            f"Label {label.name}",
-            show=False,
-            id=label_binding_id(label.name),
-        )
-        for label in labels
-    ]
-
-
-class OpenRequested(Message):
-    """A screen asks the app to show another document (done, skip, next, previous)."""
-
-    def __init__(self, document_id: int, order: tuple[int, ...] | None) -> None:
-        super().__init__()
-        self.document_id = document_id
-        self.order = order
-        """The documents done and n/p follow (the review queue), or None: all."""
-
-
-class BackRequested(Message):
-    """A screen asks the app to go back to where documents are chosen (the list, the queue)."""
 
 
 class EditingScreen(ShowsWorkerErrors, Screen[None]):
@@ -213,13 +176,13 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
     # -- building -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with _Frame(id="annotate-top"):
+        with Frame(id="annotate-top"):
             yield Header()
-        with _Body(id="annotate-body"):
+        with Body(id="annotate-body"):
             yield DocumentView(id="document")
-            with _Frame(id="side-box"):
+            with Frame(id="side-box"):
                 yield self.PANEL(self.store.scheme, id="side")
-        with _Frame(id="annotate-bottom"):
+        with Frame(id="annotate-bottom"):
             yield Static("Loading…", id="status-line", markup=False)
             yield Footer(compact=True, show_command_palette=False)
 
@@ -258,7 +221,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         previous, self._shown = (None if fresh else self._shown), annotation
         if previous is None or previous.spans != annotation.spans:
             self.query_one(DocumentView).set_spans(annotation.spans)
-        if previous is None or _document_labels(previous) != _document_labels(annotation):
+        if previous is None or document_labels(previous) != document_labels(annotation):
             self.query_one(SidePanel).show_document(annotation)
         self._show_focus()
         self._list_spans()
@@ -614,18 +577,3 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         self.session.close()
         # Once this screen has left the stack, keys held for it go on to what is on top.
         self.app.call_later(self.app.post_message, Settled())
-
-
-def _document_labels(annotation: AnnotationInfo) -> tuple[object, ...]:
-    return (annotation.status, annotation.stance, annotation.topics, annotation.note)
-
-
-def fit_words(message: str, width: int) -> str:
-    """``message`` on one line of ``width`` cells, shortened at a word with an ellipsis."""
-    if len(message) <= width:
-        return message
-    cut = message[: width - 1]
-    space = cut.rfind(" ")
-    if space > width // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:·") + "…"
