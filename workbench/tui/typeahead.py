@@ -59,15 +59,6 @@ class Settled(Message):
     """Posted by a screen that was busy and is not any more: held keys may go on."""
 
 
-class Opening(Message):
-    """Posted by the app's start-up work while the first screen is being prepared (keys typed
-    meanwhile wait for it), and with ``done`` once it is up."""
-
-    def __init__(self, *, done: bool = False) -> None:
-        super().__init__()
-        self.done = done
-
-
 @dataclass
 class RefusedChooser:
     """A chooser key (``t``, ``s``) that could not open its chooser: the keys typed after it
