@@ -206,10 +206,12 @@ def sentence_starts(text: str, starts: Index, ends: Index, sent_starts: Index) -
     added = line_sentence_starts(text, starts, ends)
     if not len(added):
         return sent_starts
-    merged = np.union1d(sent_starts, added)
-    if len(merged) == len(sent_starts):
+    place = np.searchsorted(sent_starts, added)
+    known = place < len(sent_starts)
+    known[known] = sent_starts[place[known]] == added[known]
+    if known.all():
         return sent_starts
-    return merged.astype(np.int64)
+    return np.insert(sent_starts, place[~known], added[~known]).astype(np.int64)
 
 
 def line_sentence_starts(text: str, starts: Index, ends: Index) -> Index:
@@ -219,26 +221,23 @@ def line_sentence_starts(text: str, starts: Index, ends: Index) -> Index:
     none = np.zeros(0, dtype=np.int64)
     if "\n" not in text or len(starts) < 2:
         return none
-    breaks: list[int] = []
-    nexts: list[int] = []
+    # Per line break: the last character of the line before it that is not whitespace, and
+    # the first of the next line.
+    found: list[int] = []
     for match in _LINE_BREAK.finditer(text):
-        after = match.end()
+        after, last = match.end(), match.start()
         # A single line break before a line going on in lower case is a paragraph wrapped by
         # hand, not a heading; nothing follows the last one.
-        if after < len(text) and (match.group().count("\n") > 1 or not text[after].islower()):
-            breaks.append(match.start())
-            nexts.append(after)
-    if not breaks:
+        if after == len(text) or (text[after].islower() and match.group().count("\n") == 1):
+            continue
+        while last and text[last - 1].isspace():  # the spaces that end the line, if any
+            last -= 1
+        if last:
+            found += (last - 1, after)
+    if not found:
         return none
-    # The token holding (or before) each break and the one holding the next line's first
-    # character; what lies between tokens is never more than whitespace.
-    before = (np.searchsorted(starts, breaks, side="right") - 1).tolist()
-    following = (np.searchsorted(starts, nexts, side="right") - 1).tolist()
-    found: list[int] = []
-    for token, next_token in zip(before, following, strict=True):
-        # Back to the line's last word over whitespace tokens (spaCy's "\n\n" or " \n").
-        while token >= 0 and text[int(starts[token]) : int(ends[token])].isspace():
-            token -= 1
-        if 0 <= token < next_token:  # else the break is inside one token: no new sentence
-            found.append(token + 1)
-    return np.unique(np.array(found, dtype=np.int64))
+    # Both characters are inside tokens (what lies between tokens is whitespace): the line's
+    # last word and the next line's first. A break inside one token starts no sentence.
+    words = np.searchsorted(starts, found, side="right") - 1
+    last_word, next_word = words[0::2], words[1::2]
+    return (last_word[last_word < next_word] + 1).astype(np.int64)
