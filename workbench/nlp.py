@@ -87,7 +87,7 @@ class Tokenization:
     def with_line_sentences(self, text: str) -> Tokenization:
         """The same tokens with a sentence starting after every line break a reader sees as
         one (see :func:`sentence_starts`)."""
-        merged = sentence_starts(text, self.starts, self.ends, self.sent_starts)
+        merged = sentence_starts(text, self.starts, self.sent_starts)
         if merged is self.sent_starts:
             return self
         return Tokenization(self.starts, self.ends, self.spaces, merged)
@@ -193,34 +193,38 @@ def tokenize_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Token
         yield Tokenization.from_doc(doc).with_line_sentences(text)
 
 
-def sentence_starts(text: str, starts: Index, ends: Index, sent_starts: Index) -> Index:
+def sentence_starts(text: str, starts: Index, sent_starts: Index) -> Index:
     """``sent_starts`` (the sentencizer's) plus the sentences that line breaks start.
 
     A reader sees a sentence end where a line ends a heading, a bullet label or a paragraph:
     at a blank line, and at a single line break unless the next line goes on in lower case
     (a paragraph wrapped by hand). The new sentence starts at the token after the line's
-    last word, as the sentencizer's do after a full stop. Only reads the text and the token
-    offsets, so stored documents get the same starts without being tokenized again. Returns
-    ``sent_starts`` itself when nothing is added.
+    last word, as the sentencizer's do after a full stop. Only reads the text and where
+    tokens start, so stored documents get the same starts without being tokenized again.
+    Returns ``sent_starts`` itself when nothing is added.
     """
-    added = line_sentence_starts(text, starts, ends)
-    if not len(added):
+    added = _line_sentences(text, starts)
+    if not added:
         return sent_starts
-    place = np.searchsorted(sent_starts, added)
-    known = place < len(sent_starts)
-    known[known] = sent_starts[place[known]] == added[known]
-    if known.all():
+    # Plain lists: a few dozen numbers, where each numpy call would cost more than the work.
+    old = sent_starts.tolist()
+    merged = sorted(set(old).union(added))
+    if len(merged) == len(old):
         return sent_starts
-    return np.insert(sent_starts, place[~known], added[~known]).astype(np.int64)
+    return np.array(merged, dtype=np.int64)
 
 
-def line_sentence_starts(text: str, starts: Index, ends: Index) -> Index:
-    """The tokens that start a sentence because of a line break before them (see
-    :func:`sentence_starts`), ascending. Costs a scan for newlines and a little work per
-    line, so a text without line breaks costs nothing."""
-    none = np.zeros(0, dtype=np.int64)
+def line_sentence_starts(text: str, starts: Index) -> Index:
+    """The tokens (given by their first characters) that start a sentence because of a line
+    break before them (see :func:`sentence_starts`), ascending."""
+    return np.array(_line_sentences(text, starts), dtype=np.int64)
+
+
+def _line_sentences(text: str, starts: Index) -> list[int]:
+    """:func:`line_sentence_starts` as a list. Costs a scan for newlines and a little work
+    per line, so a text without line breaks costs nothing."""
     if "\n" not in text or len(starts) < 2:
-        return none
+        return []
     # Per line break: the last character of the line before it that is not whitespace, and
     # the first of the next line.
     found: list[int] = []
@@ -235,9 +239,13 @@ def line_sentence_starts(text: str, starts: Index, ends: Index) -> Index:
         if last:
             found += (last - 1, after)
     if not found:
-        return none
-    # Both characters are inside tokens (what lies between tokens is whitespace): the line's
-    # last word and the next line's first. A break inside one token starts no sentence.
-    words = np.searchsorted(starts, found, side="right") - 1
-    last_word, next_word = words[0::2], words[1::2]
-    return (last_word[last_word < next_word] + 1).astype(np.int64)
+        return []
+    # Both characters are inside tokens (what lies between tokens is whitespace): the token
+    # after the line's last word starts the sentence, unless the next line's first character
+    # is in that same word (another tokenizer's token across the break).
+    after_word = np.searchsorted(starts, found, side="right").tolist()
+    return [
+        word
+        for word, next_word in zip(after_word[::2], after_word[1::2], strict=True)
+        if word < next_word
+    ]

@@ -282,16 +282,14 @@ def _document_batches(session: Session) -> Iterator[tuple[int, int]]:
 
 def _line_break_sentences(session: Session) -> None:
     """Schema 1 to 2: sentences also start at the line breaks that end a heading, a bullet
-    label or a paragraph. Computed from each document's text and stored token offsets (the
+    label or a paragraph. Computed from each document's text and stored token starts (the
     tokens do not change, so spans stay aligned); documents without line breaks are left
     as they are."""
     from workbench.nlp import pack_index, sentence_starts, unpack_index
 
     table = SQLModel.metadata.tables[models.Document.__tablename__]
     connection = session.connection()
-    query = sa_select(
-        table.c.id, table.c.text, table.c.tok_starts, table.c.tok_ends, table.c.sent_starts
-    )
+    query = sa_select(table.c.id, table.c.text, table.c.tok_starts, table.c.sent_starts)
     store = (
         sa_update(table)
         .where(table.c.id == bindparam("document_id"))
@@ -300,9 +298,9 @@ def _line_break_sentences(session: Session) -> None:
     for first, last in _document_batches(session):
         rows = connection.execute(query.where(table.c.id >= first, table.c.id <= last)).all()
         changed: list[dict[str, Any]] = []
-        for document_id, text, tok_starts, tok_ends, stored in rows:
+        for document_id, text, tok_starts, stored in rows:
             old = unpack_index(stored)
-            new = sentence_starts(text, unpack_index(tok_starts), unpack_index(tok_ends), old)
+            new = sentence_starts(text, unpack_index(tok_starts), old)
             if new is not old:
                 changed.append(
                     {
