@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, create_engine, event, inspect
 from sqlalchemy import exc as sa_exc
@@ -237,8 +237,15 @@ def initialise(db: Database) -> None:
             f" knows up to {models.SCHEMA_VERSION}); upgrade Workbench to open it"
         )
     if version < models.SCHEMA_VERSION:
-        with db.write() as session:
-            _migrate(session, _schema_version(session, db.name))
+        try:
+            with db.write() as session:
+                _migrate(session, _schema_version(session, db.name))
+        except DatabaseError as exc:
+            # Someone who may only read (a read-only file, a PostgreSQL annotator role) still
+            # opens a database whose upgrade only recomputes stored data; whoever may write
+            # upgrades it on their next open.
+            if not (_refused_write(exc) and _same_tables(version)):
+                raise
     missing = ours - set(inspect(db.engine).get_table_names())
     if missing:
         raise DatabaseError(
@@ -314,8 +321,30 @@ def _line_break_sentences(session: Session) -> None:
             connection.execute(store, changed)
 
 
-MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _line_break_sentences}
-"""Schema version N -> a function that brings a session's database from N to N + 1."""
+class Migration(NamedTuple):
+    """How a database goes from one schema version to the next."""
+
+    upgrade: Callable[[Session], None]
+    """Brings a session's database from version N to N + 1."""
+    same_tables: bool
+    """Whether the tables stay as they were (stored data is only recomputed), so this
+    Workbench can still use a database at version N that it may not write."""
+
+
+MIGRATIONS: dict[int, Migration] = {1: Migration(_line_break_sentences, same_tables=True)}
+"""Schema version N -> how to bring a database from N to N + 1."""
+
+
+def _same_tables(version: int) -> bool:
+    """Whether every migration from ``version`` on keeps the tables as they are."""
+    steps = [MIGRATIONS.get(old) for old in range(version, models.SCHEMA_VERSION)]
+    return all(step is not None and step.same_tables for step in steps)
+
+
+def _refused_write(error: DatabaseError) -> bool:
+    """Whether ``error`` says the database may be read but not written."""
+    message = str(error).lower()
+    return "read-only" in message or "permission denied" in message
 
 
 def _migrate(session: Session, version: int) -> None:
@@ -326,7 +355,7 @@ def _migrate(session: Session, version: int) -> None:
                 f"schema version {version} is older than this Workbench supports"
                 f" ({models.SCHEMA_VERSION}) and has no migration; export it with the old version"
             )
-        step(session)
+        step.upgrade(session)
         version += 1
     row = session.exec(select(models.Meta).where(models.Meta.key == "schema_version")).one()
     row.value = str(version)
