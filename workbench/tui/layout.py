@@ -74,6 +74,10 @@ def opens(char: str) -> bool:
     return unicodedata.category(char) in _OPENING_CATEGORIES or char in _OPENING_QUOTES
 
 
+_ASCII_CLOSES = np.array([closes(chr(code)) for code in range(0x80)], dtype=np.bool_)
+_ASCII_OPENS = np.array([opens(chr(code)) for code in range(0x80)], dtype=np.bool_)
+
+
 def _classify(
     codes: npt.NDArray[np.uint32], ascii_table: npt.NDArray[np.bool_], test: Callable[[str], bool]
 ) -> npt.NDArray[np.bool_]:
@@ -100,10 +104,6 @@ def _glued(
     glued = _classify(codes[starts[touching]], _ASCII_CLOSES, closes)
     glued |= _classify(codes[ends[touching - 1] - 1], _ASCII_OPENS, opens)
     return touching[glued].astype(np.int64)
-
-
-_ASCII_CLOSES = np.array([closes(chr(code)) for code in range(0x80)], dtype=np.bool_)
-_ASCII_OPENS = np.array([opens(chr(code)) for code in range(0x80)], dtype=np.bool_)
 
 
 class Fragment(NamedTuple):
