@@ -228,11 +228,12 @@ def _line_sentences(text: str, starts: Index) -> list[int]:
     # Per line break: the last character of the line before it that is not whitespace, and
     # the first of the next line.
     found: list[int] = []
+    size = len(text)
     for match in _LINE_BREAK.finditer(text):
-        after, last = match.end(), match.start()
+        last, after = match.span()
         # A single line break before a line going on in lower case is a paragraph wrapped by
         # hand, not a heading; nothing follows the last one.
-        if after == len(text) or (text[after].islower() and match.group().count("\n") == 1):
+        if after == size or (text[after].islower() and text.count("\n", last, after) == 1):
             continue
         while last and text[last - 1].isspace():  # the spaces that end the line, if any
             last -= 1
