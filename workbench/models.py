@@ -8,7 +8,7 @@ from typing import Final
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 2
 """Bumped whenever the tables change; a database of another version is migrated or refused."""
 
 STATUSES: Final = ("todo", "in_progress", "done", "skipped")
@@ -149,7 +149,6 @@ class Event(SQLModel, table=True):
     after: str | None = Field(default=None, sa_type=Text)
     state: str = Field(default=EVENT_DONE, max_length=16)
     target_id: int | None = None
-    """For an undo or redo: the event it undid or redid."""
-    batch: int | None = None
-    """For a change made of several (accepting the majority): the id of its first event.
-    Undo and redo take a batch as one step."""
+    """For an undo or redo (a ``meta`` event): the event it undid or redid. For the events of
+    a change made of several at once (accepting the majority): the first of them, so that
+    undo and redo take the change as one step."""

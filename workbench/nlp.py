@@ -87,7 +87,7 @@ class Tokenization:
     def with_line_sentences(self, text: str) -> Tokenization:
         """The same tokens with a sentence starting after every line break a reader sees as
         one (see :func:`sentence_starts`)."""
-        merged = sentence_starts(text, self.starts, self.ends, self.sent_starts)
+        merged = sentence_starts(text, self.starts, self.sent_starts)
         if merged is self.sent_starts:
             return self
         return Tokenization(self.starts, self.ends, self.spaces, merged)
@@ -193,52 +193,60 @@ def tokenize_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Token
         yield Tokenization.from_doc(doc).with_line_sentences(text)
 
 
-def sentence_starts(text: str, starts: Index, ends: Index, sent_starts: Index) -> Index:
+def sentence_starts(text: str, starts: Index, sent_starts: Index) -> Index:
     """``sent_starts`` (the sentencizer's) plus the sentences that line breaks start.
 
     A reader sees a sentence end where a line ends a heading, a bullet label or a paragraph:
     at a blank line, and at a single line break unless the next line goes on in lower case
     (a paragraph wrapped by hand). The new sentence starts at the token after the line's
-    last word, as the sentencizer's do after a full stop. Only reads the text and the token
-    offsets, so stored documents get the same starts without being tokenized again. Returns
-    ``sent_starts`` itself when nothing is added.
+    last word, as the sentencizer's do after a full stop. Only reads the text and where
+    tokens start, so stored documents get the same starts without being tokenized again.
+    Returns ``sent_starts`` itself when nothing is added.
     """
-    added = line_sentence_starts(text, starts, ends)
-    if not len(added):
+    added = _line_sentences(text, starts)
+    if not added:
         return sent_starts
-    merged = np.union1d(sent_starts, added)
-    if len(merged) == len(sent_starts):
+    # Plain lists: a few dozen numbers, where each numpy call would cost more than the work.
+    old = sent_starts.tolist()
+    merged = sorted(set(old).union(added))
+    if len(merged) == len(old):
         return sent_starts
-    return merged.astype(np.int64)
+    return np.array(merged, dtype=np.int64)
 
 
-def line_sentence_starts(text: str, starts: Index, ends: Index) -> Index:
-    """The tokens that start a sentence because of a line break before them (see
-    :func:`sentence_starts`), ascending. Costs a scan for newlines and a little work per
-    line, so a text without line breaks costs nothing."""
-    none = np.zeros(0, dtype=np.int64)
+def line_sentence_starts(text: str, starts: Index) -> Index:
+    """The tokens (given by their first characters) that start a sentence because of a line
+    break before them (see :func:`sentence_starts`), ascending."""
+    return np.array(_line_sentences(text, starts), dtype=np.int64)
+
+
+def _line_sentences(text: str, starts: Index) -> list[int]:
+    """:func:`line_sentence_starts` as a list. Costs a scan for newlines and a little work
+    per line, so a text without line breaks costs nothing."""
     if "\n" not in text or len(starts) < 2:
-        return none
-    breaks: list[int] = []
-    nexts: list[int] = []
+        return []
+    # Per line break: the last character of the line before it that is not whitespace, and
+    # the first of the next line.
+    found: list[int] = []
+    size = len(text)
     for match in _LINE_BREAK.finditer(text):
-        after = match.end()
+        last, after = match.span()
         # A single line break before a line going on in lower case is a paragraph wrapped by
         # hand, not a heading; nothing follows the last one.
-        if after < len(text) and (match.group().count("\n") > 1 or not text[after].islower()):
-            breaks.append(match.start())
-            nexts.append(after)
-    if not breaks:
-        return none
-    # The token holding (or before) each break and the one holding the next line's first
-    # character; what lies between tokens is never more than whitespace.
-    before = (np.searchsorted(starts, breaks, side="right") - 1).tolist()
-    following = (np.searchsorted(starts, nexts, side="right") - 1).tolist()
-    found: list[int] = []
-    for token, next_token in zip(before, following, strict=True):
-        # Back to the line's last word over whitespace tokens (spaCy's "\n\n" or " \n").
-        while token >= 0 and text[int(starts[token]) : int(ends[token])].isspace():
-            token -= 1
-        if 0 <= token < next_token:  # else the break is inside one token: no new sentence
-            found.append(token + 1)
-    return np.unique(np.array(found, dtype=np.int64))
+        if after == size or (text[after].islower() and text.count("\n", last, after) == 1):
+            continue
+        while last and text[last - 1].isspace():  # the spaces that end the line, if any
+            last -= 1
+        if last:
+            found += (last - 1, after)
+    if not found:
+        return []
+    # Both characters are inside tokens (what lies between tokens is whitespace): the token
+    # after the line's last word starts the sentence, unless the next line's first character
+    # is in that same word (another tokenizer's token across the break).
+    after_word = np.searchsorted(starts, found, side="right").tolist()
+    return [
+        word
+        for word, next_word in zip(after_word[::2], after_word[1::2], strict=True)
+        if word < next_word
+    ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import SEEDS, SMALL_TEXTS
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from workbench import models
 from workbench.importer import import_paths
@@ -39,8 +42,7 @@ def rows(url: str) -> dict[str, dict[str, Any]]:
 
 
 def make_version_1(url: str) -> None:
-    """Put the database back as version 1 wrote it: the sentencizer's sentences only, and no
-    ``event.batch`` column."""
+    """Put the database back as version 1 wrote it: the sentencizer's sentences only."""
     stored = rows(url)
     engine = create_engine(resolve_url(url))
     try:
@@ -51,7 +53,6 @@ def make_version_1(url: str) -> None:
                     text("UPDATE document SET sent_starts = :s, n_sents = :n WHERE name = :name"),
                     {"s": old, "n": len(old) // 4, "name": name},
                 )
-            connection.execute(text("ALTER TABLE event DROP COLUMN batch"))  # schema 3 adds it
             connection.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     finally:
         engine.dispose()
@@ -84,7 +85,7 @@ def test_version_1_gets_line_break_sentences(
     monkeypatch.setattr(engine_module, "MIGRATION_BATCH_CHARS", 10_000)
     open_store(backend_url).close()
 
-    assert schema_version(backend_url) == str(models.SCHEMA_VERSION) == "3"
+    assert schema_version(backend_url) == str(models.SCHEMA_VERSION) == "2"
     migrated = rows(backend_url)
     assert migrated == current
     for name, row in migrated.items():
@@ -114,3 +115,48 @@ def test_batches_cover_every_document_once(db_url: str, monkeypatch: pytest.Monk
     assert sorted(covered) == sorted(ids)
     # A document longer than a batch's characters is a batch of its own, never skipped.
     assert all(last >= first for first, last in batches) and len(batches) >= 3
+
+
+def test_a_version_1_database_that_may_only_be_read_still_opens(db_url: str, workdir: Path) -> None:
+    store = open_store(db_url)
+    store.add_documents(NewDocument(name, body) for name, body in EXTRA.items())
+    store.close()
+    make_version_1(db_url)
+    old = rows(db_url)
+    read_only = f"sqlite:///file:{workdir / 'test.db'}?mode=ro&uri=true"
+    store = open_store(read_only)
+    try:
+        heading = store.document_by_name("heading")
+        assert store.document(heading).text == EXTRA["heading"]
+    finally:
+        store.close()
+    assert rows(db_url) == old and schema_version(db_url) == "1"
+    open_store(db_url).close()  # whoever may write upgrades it
+    assert schema_version(db_url) == "2" and rows(db_url) != old
+
+
+def test_an_annotator_role_that_may_only_read_documents_still_opens(backend_url: str) -> None:
+    if not backend_url.startswith("postgresql"):
+        pytest.skip("roles are PostgreSQL's")
+    store = open_store(backend_url)
+    store.add_documents(NewDocument(name, body) for name, body in EXTRA.items())
+    store.close()
+    make_version_1(backend_url)
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(resolve_url(backend_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'"))
+            connection.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+        url = make_url(resolve_url(backend_url)).set(username=role, password="pw")
+        store = open_store(url.render_as_string(hide_password=False))
+        try:
+            assert store.document(store.document_by_name("heading")).text == EXTRA["heading"]
+        finally:
+            store.close()
+        assert schema_version(backend_url) == "1"
+        with engine.begin() as connection:
+            connection.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}"))
+            connection.execute(text(f"DROP ROLE {role}"))
+    finally:
+        engine.dispose()

@@ -196,7 +196,7 @@ class AnnotationStore(StoreBase):
                 nonlocal batch
                 if batch is None:  # the first event heads the batch
                     session.flush()
-                    event.batch = batch = event.id
+                    event.target_id = batch = event.id
                     session.add(event)
 
             for span, tokens in checked:
@@ -496,14 +496,14 @@ class AnnotationStore(StoreBase):
             if event is None:
                 raise UndoError(f"nothing to {verb}")
             steps = [event]
-            if event.batch is not None:  # a change made of several: all of it, as one step
+            if event.target_id is not None:  # a change made of several: all of it, one step
                 state = models.EVENT_DONE if undo else models.EVENT_UNDONE
                 order = col(models.Event.id).desc() if undo else col(models.Event.id)
                 steps = list(
                     session.exec(
                         select(models.Event)
                         .where(col(models.Event.annotation_id) == annotation_id)
-                        .where(col(models.Event.batch) == event.batch)
+                        .where(col(models.Event.target_id) == event.target_id)
                         .where(col(models.Event.state) == state)
                         .order_by(order)
                     )

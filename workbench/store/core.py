@@ -164,7 +164,8 @@ class StoreBase:
         batch: int | None = None,
     ) -> models.Event:
         """Record a user's change in the same transaction; it clears the redo stack.
-        ``batch``: the first event of the change this one is part of (one undo step)."""
+        ``batch``: the first event of the change this one is part of (one undo step); it is
+        kept in ``target_id``, which only meta events use otherwise."""
         assert annotation.id is not None
         if batch is None:
             session.exec(
@@ -181,7 +182,7 @@ class StoreBase:
             entity_id=entity_id,
             before=None if before is None else dumps(before),
             after=None if after is None else dumps(after),
-            batch=batch,
+            target_id=batch,
         )
         session.add(event)
         touch(session, annotation, auto_status=auto_status)

@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, bindparam, create_engine, event, inspect, text
+from sqlalchemy import Engine, bindparam, create_engine, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
@@ -237,8 +237,15 @@ def initialise(db: Database) -> None:
             f" knows up to {models.SCHEMA_VERSION}); upgrade Workbench to open it"
         )
     if version < models.SCHEMA_VERSION:
-        with db.write() as session:
-            _migrate(session, _schema_version(session, db.name))
+        try:
+            with db.write() as session:
+                _migrate(session, _schema_version(session, db.name))
+        except DatabaseError as exc:
+            # Someone who may only read (a read-only file, a PostgreSQL annotator role) still
+            # opens a database whose upgrade only recomputes stored data; whoever may write
+            # upgrades it on their next open.
+            if not (_refused_write(exc) and _same_tables(version)):
+                raise
     missing = ours - set(inspect(db.engine).get_table_names())
     if missing:
         raise DatabaseError(
@@ -251,13 +258,6 @@ def _schema_version(session: Session, where: str) -> int:
     if row is None or not row.value.isdigit():
         raise DatabaseError(f"{where}: the database has no valid schema version; it is damaged")
     return int(row.value)
-
-
-def _add_event_batch(session: Session) -> None:
-    """Schema 2 to 3: events grouped into one undo step (``event.batch``)."""
-    connection = session.connection()
-    if "batch" not in {column["name"] for column in inspect(connection).get_columns("event")}:
-        connection.execute(text("ALTER TABLE event ADD COLUMN batch INTEGER"))
 
 
 MIGRATION_BATCH_DOCUMENTS = 500
@@ -289,16 +289,14 @@ def _document_batches(session: Session) -> Iterator[tuple[int, int]]:
 
 def _line_break_sentences(session: Session) -> None:
     """Schema 1 to 2: sentences also start at the line breaks that end a heading, a bullet
-    label or a paragraph. Computed from each document's text and stored token offsets (the
+    label or a paragraph. Computed from each document's text and stored token starts (the
     tokens do not change, so spans stay aligned); documents without line breaks are left
     as they are."""
     from workbench.nlp import pack_index, sentence_starts, unpack_index
 
     table = SQLModel.metadata.tables[models.Document.__tablename__]
     connection = session.connection()
-    query = sa_select(
-        table.c.id, table.c.text, table.c.tok_starts, table.c.tok_ends, table.c.sent_starts
-    )
+    query = sa_select(table.c.id, table.c.text, table.c.tok_starts, table.c.sent_starts)
     store = (
         sa_update(table)
         .where(table.c.id == bindparam("document_id"))
@@ -307,9 +305,9 @@ def _line_break_sentences(session: Session) -> None:
     for first, last in _document_batches(session):
         rows = connection.execute(query.where(table.c.id >= first, table.c.id <= last)).all()
         changed: list[dict[str, Any]] = []
-        for document_id, body, tok_starts, tok_ends, stored in rows:
+        for document_id, body, tok_starts, stored in rows:
             old = unpack_index(stored)
-            new = sentence_starts(body, unpack_index(tok_starts), unpack_index(tok_ends), old)
+            new = sentence_starts(body, unpack_index(tok_starts), old)
             if new is not old:
                 changed.append(
                     {
@@ -323,8 +321,30 @@ def _line_break_sentences(session: Session) -> None:
             connection.execute(store, changed)
 
 
-MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _line_break_sentences, 2: _add_event_batch}
-"""Schema version N -> a function that brings a session's database from N to N + 1."""
+class Migration(NamedTuple):
+    """How a database goes from one schema version to the next."""
+
+    upgrade: Callable[[Session], None]
+    """Brings a session's database from version N to N + 1."""
+    same_tables: bool
+    """Whether the tables stay as they were (stored data is only recomputed), so this
+    Workbench can still use a database at version N that it may not write."""
+
+
+MIGRATIONS: dict[int, Migration] = {1: Migration(_line_break_sentences, same_tables=True)}
+"""Schema version N -> how to bring a database from N to N + 1."""
+
+
+def _same_tables(version: int) -> bool:
+    """Whether every migration from ``version`` on keeps the tables as they are."""
+    steps = [MIGRATIONS.get(old) for old in range(version, models.SCHEMA_VERSION)]
+    return all(step is not None and step.same_tables for step in steps)
+
+
+def _refused_write(error: DatabaseError) -> bool:
+    """Whether ``error`` says the database may be read but not written."""
+    message = str(error).lower()
+    return "read-only" in message or "permission denied" in message
 
 
 def _migrate(session: Session, version: int) -> None:
@@ -335,7 +355,7 @@ def _migrate(session: Session, version: int) -> None:
                 f"schema version {version} is older than this Workbench supports"
                 f" ({models.SCHEMA_VERSION}) and has no migration; export it with the old version"
             )
-        step(session)
+        step.upgrade(session)
         version += 1
     row = session.exec(select(models.Meta).where(models.Meta.key == "schema_version")).one()
     row.value = str(version)

@@ -74,12 +74,21 @@ def opens(char: str) -> bool:
     return unicodedata.category(char) in _OPENING_CATEGORIES or char in _OPENING_QUOTES
 
 
-def _classify(codes: npt.NDArray[np.uint32], test: Callable[[str], bool]) -> npt.NDArray[np.bool_]:
-    """``test`` of each code point, called once per distinct one."""
-    if not len(codes):
-        return np.zeros(0, dtype=np.bool_)
-    distinct, inverse = np.unique(codes, return_inverse=True)
-    return np.array([test(chr(code)) for code in distinct.tolist()], dtype=np.bool_)[inverse]
+_ASCII_CLOSES = np.array([closes(chr(code)) for code in range(0x80)], dtype=np.bool_)
+_ASCII_OPENS = np.array([opens(chr(code)) for code in range(0x80)], dtype=np.bool_)
+
+
+def _classify(
+    codes: npt.NDArray[np.uint32], ascii_table: npt.NDArray[np.bool_], test: Callable[[str], bool]
+) -> npt.NDArray[np.bool_]:
+    """``test`` of each code point: ASCII from ``ascii_table``, others called once each."""
+    result = ascii_table[np.minimum(codes, 0x7F)]
+    wide = np.flatnonzero(codes > 0x7F)
+    if len(wide):
+        distinct, inverse = np.unique(codes[wide], return_inverse=True)
+        found = np.array([test(chr(code)) for code in distinct.tolist()], dtype=np.bool_)
+        result[wide] = found[inverse]
+    return result
 
 
 def _glued(
@@ -92,8 +101,8 @@ def _glued(
     touching = np.flatnonzero((ends[:-1] == starts[1:]) & ~space[:-1] & ~space[1:]) + 1
     if not len(touching):
         return touching.astype(np.int64)
-    glued = _classify(codes[starts[touching]], closes)
-    glued |= _classify(codes[ends[touching - 1] - 1], opens)
+    glued = _classify(codes[starts[touching]], _ASCII_CLOSES, closes)
+    glued |= _classify(codes[ends[touching - 1] - 1], _ASCII_OPENS, opens)
     return touching[glued].astype(np.int64)
 
 
@@ -125,7 +134,7 @@ class TokenMetrics:
         units: tuple[Index, Index, Index, Index, Index, Index],
         leading_blank: int,
         space: npt.NDArray[np.bool_],
-        glued: Index,
+        glued_units: Index,
     ) -> None:
         self.text = text
         """The document text."""
@@ -165,7 +174,7 @@ class TokenMetrics:
             blanks.append(0)
         self._paragraphs: list[tuple[int, int]] = list(zip(ends, blanks, strict=True))
         keep = np.zeros(len(self.unit_width), dtype=np.uint8)
-        keep[np.searchsorted(unit_token, glued)] = 1  # a glued token is one unit (no newline)
+        keep[glued_units] = 1
         # Bytes, not a list: one flag a unit, indexed once per line, built without a loop.
         self._keep: bytes = keep.tobytes()
 
@@ -253,7 +262,9 @@ class TokenMetrics:
                     unit_breaks[unit] += 1
                     unit_gap[unit] = 0
         units = (unit_token, unit_start, unit_end, unit_width, unit_gap, unit_breaks)
-        return cls(text, tokens, units, leading_blank, space, _glued(codes, tokens, space))
+        # A glued token holds no newline, so it is one unit.
+        glued_units = (last_unit - counts + 1)[_glued(codes, tokens, space)]
+        return cls(text, tokens, units, leading_blank, space, glued_units)
 
     def next_visible(self, token: int) -> int | None:
         """The first non-whitespace token at or after ``token``, or None."""
