@@ -93,8 +93,8 @@ def pool_spans(
     annotations: Iterable[tuple[str, Iterable[VotedSpan]]], *, more_than: int = 0
 ) -> list[PooledSpan]:
     """The spans of ``(annotator, spans)`` pooled by start, end and claim type, those marked
-    more than ``more_than`` times, by start, longest first, then claim type. The token range
-    is the first marker's (annotators in the order given)."""
+    more than ``more_than`` times, by start, longest first, then claim type. A pooled span's
+    token range is its first marker's, in the order the annotations are given."""
     # Each key's markers and their spans in one flat list (name, span, name, span, ...):
     # exports pool millions of spans, and a pair per mark would be an object more each.
     marked: dict[tuple[int, int, str], list[Any]] = {}
@@ -111,8 +111,8 @@ def pool_spans(
         marks = len(found) // 2
         if marks <= more_than:
             continue
-        spans_: list[VotedSpan] = found[1::2]
-        first = spans_[0]
+        votes: list[VotedSpan] = found[1::2]
+        first = votes[0]
         pooled.append(
             _pooled(
                 (
@@ -123,8 +123,8 @@ def pool_spans(
                     label,
                     tuple(sorted(set(found[0::2]))),
                     marks,
-                    plurality(list(map(_stance, spans_)))[0],
-                    majority_topics(list(map(_topics, spans_))),
+                    plurality(list(map(_stance, votes)))[0],
+                    majority_topics(list(map(_topics, votes))),
                 )
             )
         )
