@@ -3,10 +3,11 @@ spans and the majority merge, one rule for review and for ``export --source majo
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from functools import partial
+from operator import attrgetter
+from typing import Any, NamedTuple, Protocol, cast
 
 
 class VotedSpan(Protocol):
@@ -43,20 +44,30 @@ class VotedAnnotation(Protocol):
     def spans(self) -> Sequence[VotedSpan]: ...
 
 
-def plurality(values: Sequence[str | None]) -> tuple[str | None, bool]:
+def plurality(values: Iterable[str | None]) -> tuple[str | None, bool]:
     """The most frequent of the values that are set, and whether the vote was tied (a tie
     leaves it unset; no values set is not a tie)."""
-    counts = Counter(value for value in values if value is not None).most_common(2)
-    if not counts:
-        return None, False
-    if len(counts) == 2 and counts[0][1] == counts[1][1]:
-        return None, True
-    return counts[0][0], False
+    # Counted in a plain dict: a vote is a handful of values, and a Counter's set-up costs
+    # more than the counting (the majority merge votes a few times per span).
+    counts: dict[str, int] = {}
+    for value in values:
+        if value is not None:
+            counts[value] = counts.get(value, 0) + 1
+    if len(counts) <= 1:
+        return next(iter(counts), None), False
+    top = max(counts.values())
+    winners = [value for value, count in counts.items() if count == top]
+    return (None, True) if len(winners) > 1 else (winners[0], False)
 
 
 def majority_topics(sets: Sequence[Sequence[str]]) -> tuple[str, ...]:
     """The topics more than half of the sets hold, sorted."""
-    counts = Counter(topic for topics in sets for topic in set(topics))
+    counts: dict[str, int] = {}
+    for topics in sets:
+        for topic in topics if len(topics) < 2 else set(topics):
+            counts[topic] = counts.get(topic, 0) + 1
+    if not counts:
+        return ()
     return tuple(sorted(topic for topic, count in counts.items() if 2 * count > len(sets)))
 
 
@@ -82,32 +93,54 @@ def pool_spans(
     annotations: Iterable[tuple[str, Iterable[VotedSpan]]], *, more_than: int = 0
 ) -> list[PooledSpan]:
     """The spans of ``(annotator, spans)`` pooled by start, end and claim type, those marked
-    more than ``more_than`` times, by start, longest first, then claim type. The token range
-    is the first marker's (annotators in the order given)."""
-    marked: dict[tuple[int, int, str], list[tuple[str, VotedSpan]]] = {}
+    more than ``more_than`` times, by start, longest first, then claim type. A pooled span's
+    token range is its first marker's, in the order the annotations are given."""
+    # Each key's markers and their spans in one flat list (name, span, name, span, ...):
+    # exports pool millions of spans, and a pair per mark would be an object more each.
+    marked: dict[tuple[int, int, str], list[Any]] = {}
     for annotator, spans in annotations:
         for span in spans:
-            marked.setdefault((span.start, span.end, span.label), []).append((annotator, span))
+            key = (span.start, span.end, span.label)
+            found = marked.get(key)
+            if found is None:
+                marked[key] = [annotator, span]
+            else:
+                found += (annotator, span)
     pooled = []
     for (start, end, label), found in marked.items():
-        if len(found) <= more_than:
+        marks = len(found) // 2
+        if marks <= more_than:
             continue
-        first = found[0][1]
+        votes: list[VotedSpan] = found[1::2]
+        first = votes[0]
         pooled.append(
-            PooledSpan(
-                start,
-                end,
-                first.token_start,
-                first.token_end,
-                label,
-                tuple(sorted({name for name, _ in found})),
-                len(found),
-                plurality([span.stance for _, span in found])[0],
-                majority_topics([span.topics for _, span in found]),
+            _pooled(
+                (
+                    start,
+                    end,
+                    first.token_start,
+                    first.token_end,
+                    label,
+                    tuple(sorted(set(found[0::2]))),
+                    marks,
+                    plurality(list(map(_stance, votes)))[0],
+                    majority_topics(list(map(_topics, votes))),
+                )
             )
         )
-    pooled.sort(key=lambda span: (span.start, -span.end, span.label))
+    pooled.sort(key=_document_order)
     return pooled
+
+
+_pooled = cast(Callable[[tuple[Any, ...]], PooledSpan], partial(tuple.__new__, PooledSpan))
+"""A :class:`PooledSpan` from its fields in order, made in C (``PooledSpan(...)`` is a Python
+call)."""
+_stance = attrgetter("stance")
+_topics = attrgetter("topics")
+
+
+def _document_order(span: PooledSpan) -> tuple[int, int, str]:
+    return span.start, -span.end, span.label
 
 
 @dataclass(frozen=True)

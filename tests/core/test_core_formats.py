@@ -4,6 +4,8 @@ line encoder against its plain reference."""
 from __future__ import annotations
 
 import string
+import subprocess
+import sys
 
 import orjson
 import pytest
@@ -202,3 +204,25 @@ def test_doccano_lines_are_read_back_by_the_doccano_reader() -> None:
     document = doccano.read_line(orjson.loads(piece), "f:1", "x", None, default_scheme())
     assert document.name == "summit"
     assert [(s.start, s.end, s.label) for s in document.annotations[0].spans] == [(0, 2, "FACT")]
+
+
+# -- import hygiene ----------------------------------------------------------------------------
+
+NEW_CORE = [
+    "workbench.selection",
+    "workbench.voting",
+    "workbench.formats.registry",
+    "workbench.formats.workbench",
+    "workbench.formats.tokens_json",
+    "workbench.formats.spacy_docbin",
+]
+
+
+@pytest.mark.parametrize("module", NEW_CORE)
+def test_the_registry_and_its_formats_import_neither_textual_nor_spacy(module: str) -> None:
+    script = f"import sys\nimport {module}\nprint(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    modules = set(done.stdout.split())
+    assert "textual" not in modules
+    assert "spacy" not in modules

@@ -3,6 +3,7 @@ the store's spans (review) and the exports' rows (``--source majority``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from hypothesis import given, settings
@@ -136,3 +137,30 @@ def test_review_pools_and_merges_as_the_export_does(marked: list[list[SpanInfo]]
         ]
     )
     assert [c.key for c in plan.spans] == [(p.start, p.end, p.label) for p in merged.spans]
+
+
+def counter_plurality(values: list[str | None]) -> tuple[str | None, bool]:
+    """The vote as it was first written, with a Counter: the reference the fast one equals."""
+    counts = Counter(value for value in values if value is not None).most_common(2)
+    if not counts:
+        return None, False
+    if len(counts) == 2 and counts[0][1] == counts[1][1]:
+        return None, True
+    return counts[0][0], False
+
+
+def counter_majority_topics(sets: list[list[str]]) -> tuple[str, ...]:
+    counts = Counter(topic for topics in sets for topic in set(topics))
+    return tuple(sorted(topic for topic, count in counts.items() if 2 * count > len(sets)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([None, "A", "B", "C"]), max_size=7))
+def test_plurality_equals_the_counter_reference(values: list[str | None]) -> None:
+    assert plurality(values) == counter_plurality(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["X", "Y", "Z"]), max_size=4), max_size=6))
+def test_majority_topics_equal_the_counter_reference(sets: list[list[str]]) -> None:
+    assert majority_topics(sets) == counter_majority_topics(sets)

@@ -19,7 +19,7 @@ from workbench.store.bulk import (
     counted_document_hashes,
     iter_export_pages,
 )
-from workbench.store.records import ExportDocument, ExportRecord, SpanRow, topics_json
+from workbench.store.records import ExportDocument, ExportRecord, span_row, topics_json
 from workbench.voting import merge_majority
 
 if TYPE_CHECKING:
@@ -171,15 +171,17 @@ def majority_record(records: Sequence[ExportRecord]) -> tuple[ExportRecord, bool
     as the ``majority`` record, and whether its stance vote was tied."""
     merged = merge_majority(records)
     spans = [
-        SpanRow(
-            0,
-            span.start,
-            span.end,
-            span.token_start,
-            span.token_end,
-            span.label,
-            span.stance,
-            topics_json(span.topics),
+        span_row(
+            (
+                0,
+                span.start,
+                span.end,
+                span.token_start,
+                span.token_end,
+                span.label,
+                span.stance,
+                topics_json(span.topics),
+            )
         )
         for span in merged.spans
     ]

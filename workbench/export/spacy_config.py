@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from workbench.formats.spacy_docbin import SPANS_KEY
 from workbench.scheme import Scheme
 
-SPANS_KEY: Final = "claim_type"
 STANCE_COMPONENT: Final = "stance"
 TOPICS_COMPONENT: Final = "topics"
 MAX_SUGGESTED_TOKENS: Final = 32

@@ -1,1 +1,2 @@
-"""Input and output formats: plain text files and JSONL (Workbench's own, Prodigy, doccano)."""
+"""Interchange formats: each one reads and writes in its own module (``workbench``, ``prodigy``,
+``doccano``, ``spacy_docbin``), found by name through ``registry``; ``text`` reads plain files."""
