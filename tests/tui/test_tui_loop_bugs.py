@@ -4,7 +4,8 @@ nested spans, where a reopened document starts, and the undo message of a relabe
 from __future__ import annotations
 
 from helpers import dump
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Footer
+from textual.widgets._footer import FooterKey
 from tui_helpers import SIZE, opened, saved, type_ahead, until
 
 from workbench.store import Store
@@ -13,6 +14,7 @@ from workbench.tui.config import TuiConfig
 from workbench.tui.screens.annotate import AnnotateScreen
 from workbench.tui.screens.confirm import ConfirmDialog
 from workbench.tui.screens.documents import DocumentsScreen
+from workbench.tui.screens.parts import fit_words
 from workbench.tui.widgets.document_view import DocumentView
 
 
@@ -106,3 +108,26 @@ async def test_claim_keys_have_ids_and_can_be_remapped(small_store: Store) -> No
         await pilot.press("9")
         await until(pilot, lambda: len(saved(small_store).spans) == 1, "the remapped key")
         assert saved(small_store).spans[0].label == "FACT"
+
+
+def test_a_long_status_is_shortened_at_a_word() -> None:
+    message = "open 1 of 6: FACT by alice, bob, carol (3/3) · stance CRITICAL: a accepts"
+    short = fit_words(message, 40)
+    assert len(short) <= 40 and short.endswith("…")
+    assert message.startswith(short[:-1]) and message[len(short) - 1] == " "  # cut at a space
+    assert fit_words("fits", 40) == "fits"
+
+
+async def test_status_line_and_footer_fit_80_columns(small_store: Store) -> None:
+    app = WorkbenchApp(small_store, annotator="alice", document="summit")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        message = "x " * 30 + "a-very-long-word-that-would-be-cut " * 3
+        screen._status(message)
+        await pilot.pause()
+        line = status_line(screen)
+        assert len(line) <= 78 and line.endswith("…")
+        assert line[:-1].split()[-1] in message.split()  # the last word shown is whole
+        footer = screen.query_one(Footer)
+        shown = list(footer.query(FooterKey))
+        assert shown and all(item.region.right <= 80 for item in shown)
