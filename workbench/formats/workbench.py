@@ -131,7 +131,23 @@ def read_line(
 
 def hash32(*parts: bytes) -> int:
     """A stable signed 32-bit hash (BLAKE2b), the size and sign of Prodigy's task hashes."""
-    digest = hashlib.blake2b(digest_size=4)
+    first, *rest = parts or (b"",)
+    return _hash32_end(_hash32_start(first), *rest) if parts else _hash32_end(_blake2b())
+
+
+def _blake2b() -> Any:
+    return hashlib.blake2b(digest_size=4)
+
+
+def _hash32_start(first: bytes) -> Any:
+    """:func:`hash32`'s digest after its first part, to be copied and finished."""
+    digest = _blake2b()
+    digest.update(len(first).to_bytes(8, "little"))
+    digest.update(first)
+    return digest
+
+
+def _hash32_end(digest: Any, *parts: bytes) -> int:
     for part in parts:
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
@@ -166,6 +182,7 @@ class WorkbenchLines:
         self._tokens = b""
         self._meta = b""
         self._input_hash = 0
+        self._task_hash = _hash32_start(b"")
         self._encode_tokens = TokensEncoder()
 
     def _document_parts(self, document: ExportDocument) -> None:
@@ -173,6 +190,8 @@ class WorkbenchLines:
         self._text = orjson.dumps(document.text)
         self._meta = orjson.dumps(_meta(document, self.source))
         self._input_hash = hash32(self._text)
+        # Every line of the document hashes its input hash first: that part is hashed once.
+        self._task_hash = _hash32_start(str(self._input_hash).encode())
         self._tokens = self._encode_tokens(document.text, document.tokens, self._text)
 
     def __call__(self, record: ExportRecord) -> list[bytes]:
@@ -181,7 +200,7 @@ class WorkbenchLines:
             self._document_parts(record.document)
         spans = orjson.dumps([span_object(span) for span in record.spans])
         labels = orjson.dumps([record.stance, record.topics])
-        task_hash = hash32(str(self._input_hash).encode(), spans, labels)
+        task_hash = _hash32_end(self._task_hash.copy(), spans, labels)
         rest: dict[str, Any] = {"spans": orjson.Fragment(spans)}
         answer = _answer(record)
         if answer is not None:

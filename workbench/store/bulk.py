@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import func, select
@@ -240,9 +241,9 @@ class ExportDocumentRow:
     sent_starts: bytes
 
 
-@dataclass(frozen=True)
-class ExportAnnotationRow:
-    """One counted annotation, with the name of its annotator."""
+class ExportAnnotationRow(NamedTuple):
+    """One counted annotation, with the name of its annotator (a named tuple: an export
+    reads one per annotation, made from its row at C speed)."""
 
     id: int
     document_id: int
@@ -253,6 +254,12 @@ class ExportAnnotationRow:
     note: str
     seconds: float
     updated_at: float
+
+
+_annotation_row = cast(
+    Callable[[Iterable[Any]], ExportAnnotationRow], partial(tuple.__new__, ExportAnnotationRow)
+)
+"""An :class:`ExportAnnotationRow` from its fields in order, made in C."""
 
 
 @dataclass(frozen=True)
@@ -393,11 +400,11 @@ def _export_page(
     with _collector_paused():
         annotation_rows = connection.execute(annotation_query).all()
     position = {document_id: index for index, document_id in enumerate(page_ids)}
-    annotation_rows.sort(key=lambda row: (position[row[1]], row[2]))
+    # The select's columns are the record's fields, but for the topics, decoded here.
     annotations = [
-        ExportAnnotationRow(row[0], row[1], row[2], row[3], row[4], topics_of[row[5]], *row[6:])
-        for row in annotation_rows
+        _annotation_row((*row[:5], topics_of[row[5]], *row[6:])) for row in annotation_rows
     ]
+    annotations.sort(key=lambda row: (position[row.document_id], row.annotator))
     spans = _export_spans(connection, [row.id for row in annotations])
     skipped = [row.id for row in annotations if row.status == "skipped"]
     return ExportPage(documents, annotations, spans, _import_answers(connection, skipped))

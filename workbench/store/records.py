@@ -223,10 +223,9 @@ class ExportDocument:
     tokens: Tokenization
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRecord:
+class ExportRecord(NamedTuple):
     """One exported annotation of a document (or the merged ``majority`` record): what every
-    format's writer takes."""
+    format's writer takes. A named tuple: an export makes one per annotation."""
 
     document: ExportDocument
     annotator: str
