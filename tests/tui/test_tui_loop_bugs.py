@@ -52,6 +52,8 @@ async def test_done_on_an_empty_annotation_asks_first(small_store: Store) -> Non
         type_ahead(app, "d", "y")
         await until(pilot, lambda: saved(small_store).status == "done", "done")
         await until(pilot, lambda: app.screen is not screen, "the next document")
+        following = await opened(pilot)  # leave only once it is up (its header mounted)
+        assert following.document is not None and following.document.name != "summit"
 
 
 async def test_tab_reaches_nested_spans_and_a_reopened_document_starts_where_it_was_left(
