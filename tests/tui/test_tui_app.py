@@ -290,6 +290,8 @@ async def test_span_list_click_jumps(small_store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
         span_list = screen.query_one(SpanList)
+        await until(pilot, lambda: len(span_list.spans) == 3, "the listed spans")
+        await pilot.pause()  # the panel laid out with the document's labels shown
         region = span_list.content_region
         await pilot.click(offset=(region.x + 2, region.y + 2))  # the third row
         view = screen.query_one(DocumentView)
