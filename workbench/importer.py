@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,11 +119,13 @@ def import_paths(
 
     # First pass: every file read and checked, all problems gathered, nothing kept in memory.
     total = 0
+    not_kept: Counter[str] = Counter()
 
     def counted(records: Iterator[NewDocument]) -> Iterator[NewDocument]:
         nonlocal total
         for record in records:
             total += 1
+            not_kept.update(record.dropped)
             yield record
 
     for source in sources:
@@ -156,4 +159,6 @@ def import_paths(
         if progress is not None:
             progress(done, total)
 
-    return store.add_documents(documents(), align=align, replace=replace, progress=advance)
+    summary = store.add_documents(documents(), align=align, replace=replace, progress=advance)
+    summary.not_kept.update(not_kept.most_common())
+    return summary

@@ -53,6 +53,10 @@ class NewDocument:
     named: bool = True
     """Whether the name was given (a file name, ``meta.name``), not made up from the file and
     line: a made-up name that another text holds already gives way (see ``add_documents``)."""
+    dropped: tuple[str, ...] = ()
+    """What the input line held that the import does not keep, one entry per item, each a
+    short plural description ("relations (Workbench does not store relations yet)"); the
+    import counts them by description and says so (:attr:`ImportSummary.not_kept`)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,9 @@ class ImportSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     annotations: int = 0
     spans: int = 0
+    not_kept: dict[str, int] = field(default_factory=dict)
+    """What the input held that was not imported, counted by description (see
+    :attr:`NewDocument.dropped`), most frequent first."""
 
 
 @dataclass(frozen=True)
