@@ -24,7 +24,10 @@ KIND_TITLES: dict[LabelKind, str] = {
     "topics": "topic",
 }
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+MAX_LABEL_LENGTH = 64
+"""The longest label name, in characters: the width of the label columns (``models.Span.label``,
+the stance columns), which PostgreSQL enforces and SQLite does not, so the scheme enforces it
+for both."""
 FREE_KEYS = "123456789abcdefghijklmnopqrstuvwxyz0"
 """Hotkeys handed out, in order, to labels that do not name one (skipping taken keys)."""
 
@@ -230,6 +233,21 @@ def parse_scheme(data: Mapping[str, Any], source: str) -> Scheme:
     return Scheme(labels["claim_type"], labels["stance"], labels["topics"], source=source)
 
 
+def label_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a label ("Sports Brand" and "Person/Org" can), or None: it must be
+    printable text with no control characters, no space at either end, and at most
+    :data:`MAX_LABEL_LENGTH` characters."""
+    if not name.strip():
+        return "is empty"
+    if name != name.strip():
+        return "starts or ends with a space"
+    if not name.isprintable():
+        return "holds a control or other unprintable character"
+    if len(name) > MAX_LABEL_LENGTH:
+        return f"is {len(name)} characters long; a label holds at most {MAX_LABEL_LENGTH}"
+    return None
+
+
 def _check_entries(
     kind: LabelKind,
     entries: list[Mapping[str, Any]],
@@ -259,8 +277,9 @@ def _check_entries(
                 problems.append(f"{where}: missing name")
             continue
         where = f"{source}: {kind}[{index}] ({name})"
-        if not NAME_RE.match(name):
-            problems.append(f"{where}.name: {name!r} may hold only letters, digits, _ and -")
+        problem = label_name_problem(name)
+        if problem:
+            problems.append(f"{where}.name: {name!r} {problem}")
         elif name.lower() in seen_names:
             problems.append(
                 f"{where}.name: {name} is already defined in {seen_names[name.lower()]}"

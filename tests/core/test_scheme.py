@@ -99,8 +99,16 @@ def test_scheme_round_trips_through_toml_and_dict(tmp_path: Path) -> None:
             "claim_type[0] (A).color: 'blurple' is not a colour",
         ),
         (
-            '[[claim_type]]\nname = "A B"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"',
-            "claim_type[0] (A B).name: 'A B' may hold only letters, digits, _ and -",
+            '[[claim_type]]\nname = "A\\u001b[31m"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"',
+            "name: 'A\\x1b[31m' holds a control or other unprintable character",
+        ),
+        (
+            '[[claim_type]]\nname = " A"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"',
+            "name: ' A' starts or ends with a space",
+        ),
+        (
+            f'[[claim_type]]\nname = "{"x" * 65}"\n[[stance]]\nname = "S"\n[[topics]]\nname = "T"',
+            "is 65 characters long; a label holds at most 64",
         ),
         (
             '[[claim_type]]\nname = "A"\nkey = "12"\n[[stance]]\nname = "S"\n'
