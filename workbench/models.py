@@ -24,6 +24,20 @@ EVENT_META: Final = "meta"
 then overwritten by a new change, ``meta`` records an undo/redo or bookkeeping (never undone)."""
 
 
+MAX_NOTE_LENGTH: Final = 10_000
+"""The longest note, in characters (checked by Workbench, so SQLite and PostgreSQL agree)."""
+
+
+def note_problem(note: str) -> str | None:
+    """Why ``note`` cannot be stored alike on SQLite and PostgreSQL (which refuses NUL in text),
+    or None."""
+    if "\x00" in note:
+        return "holds a NUL character"
+    if len(note) > MAX_NOTE_LENGTH:
+        return f"is {len(note):,} characters long; a note holds at most {MAX_NOTE_LENGTH:,}"
+    return None
+
+
 def now() -> float:
     """Timestamps are Unix seconds (UTC): portable across SQLite and PostgreSQL."""
     return time.time()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from workbench.models import GOLD
+from workbench.models import GOLD, note_problem
 from workbench.review import Candidate, Votes, majority_plan, span_key
 from workbench.store import (
     AnnotationInfo,
@@ -362,6 +362,9 @@ class AnnotationSession:
         """Set the document's note."""
         if self.state is not None and text == self.state.note:
             return Refused("the note is unchanged")
+        problem = note_problem(text)
+        if problem:
+            return Refused(f"the note {problem}")
         return Change("note", lambda store, a: store.set_note(a, text))
 
     def undo(self) -> Outcome:

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from workbench.errors import SchemeError
+from workbench.errors import ImportFormatError, InvariantError, SchemeError
 from workbench.export.jsonl import export_jsonl
 from workbench.scheme import MAX_LABEL_LENGTH, load_scheme
 from workbench.store import NewAnnotation, NewDocument, NewSpan, Store, open_store
@@ -71,6 +71,7 @@ def test_printable_names_round_trip_on_every_backend(backend_url: str, tmp_path:
         (" A", "starts or ends with a space"),
         ("L" * (MAX_LABEL_LENGTH + 1), f"at most {MAX_LABEL_LENGTH}"),
     ],
+    ids=["escape", "tab", "zero-width-space", "leading-space", "too-long"],
 )
 def test_unusable_names_are_refused_by_the_scheme(tmp_path: Path, name: str, problem: str) -> None:
     path = tmp_path / "scheme.toml"
@@ -81,3 +82,28 @@ def test_unusable_names_are_refused_by_the_scheme(tmp_path: Path, name: str, pro
     )
     with pytest.raises(SchemeError, match=problem):
         load_scheme(path)
+
+
+@pytest.mark.parametrize(
+    ("note", "problem"),
+    [("a\x00b", "holds a NUL character"), ("x" * 10_001, "at most 10,000")],
+    ids=["nul", "too-long"],
+)
+def test_notes_are_limited_alike_on_every_backend(
+    backend_url: str, tmp_path: Path, note: str, problem: str
+) -> None:
+    store = open_store(backend_url)
+    try:
+        store.add_documents([NewDocument("d", TEXT)])
+        document = store.document_by_name("d")
+        annotation = store.annotation(document, store.annotator("ann").id)
+        with pytest.raises(InvariantError, match=problem):
+            store.set_note(annotation.id, note)
+        with pytest.raises(ImportFormatError, match=f"field .note. .*{problem}"):
+            store.add_documents(
+                [NewDocument("e", "Other text.", annotations=(NewAnnotation("b", note=note),))]
+            )
+        assert [row.name for row in store.list_documents()] == ["d"]
+        store.set_note(annotation.id, "x" * 10_000)
+    finally:
+        store.close()

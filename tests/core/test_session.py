@@ -86,6 +86,8 @@ def test_span_and_document_labels_note_and_refusals(session: AnnotationSession) 
     state = saved(session.apply(session.note("check the figure")))
     assert (state.stance, state.topics, state.note) == ("MIXED", ("ECONOMY",), "check the figure")
     assert session.note("check the figure") == Refused("the note is unchanged")
+    assert session.note("a\x00b") == Refused("the note holds a NUL character")
+    assert isinstance(session.note("x" * 10_001), Refused)
     assert isinstance(session.span_target(None), Refused)
     assert isinstance(session.span_stance(None, "CRITICAL"), Refused)
 

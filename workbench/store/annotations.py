@@ -391,6 +391,9 @@ class AnnotationStore(StoreBase):
 
     def set_note(self, annotation_id: int, note: str) -> AnnotationInfo:
         """Set the free-text note on the document."""
+        problem = models.note_problem(note)
+        if problem:
+            raise InvariantError(f"note: the note {problem}")
         return self._change_annotation(annotation_id, "doc.note", {"note": note})
 
     def add_time(self, annotation_id: int, seconds: float) -> None:

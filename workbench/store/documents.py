@@ -253,6 +253,9 @@ class DocumentStore(StoreBase):
         annotation.status = new.status
         annotation.stance = new.stance
         annotation.topics = dumps(sorted(set(new.topics)))
+        problem = models.note_problem(new.note)
+        if problem:
+            raise ImportFormatError(f"{where}: field 'note' {problem}")
         annotation.note = new.note
         annotation.seconds = max(new.seconds, 0.0)
         # An imported file's own time is kept, so exporting it again gives the same file.
