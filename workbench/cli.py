@@ -281,6 +281,10 @@ def import_command(
         typer.echo(f"  skipped {name}: {why}", err=True)
     if len(summary.skipped) > 10:
         typer.echo(f"  ... and {len(summary.skipped) - 10} more skipped", err=True)
+    for given, stored in summary.renamed[:10]:
+        typer.echo(f"  named {stored}: another text is named {given}", err=True)
+    if len(summary.renamed) > 10:
+        typer.echo(f"  ... and {len(summary.renamed) - 10} more renamed", err=True)
     for what, count in summary.not_kept.items():
         typer.echo(f"  not imported: {count:,} {what}", err=True)
 

@@ -129,10 +129,6 @@ CASES: dict[str, Case] = {
     "JSONL 10 MB single line": Case(
         lambda d: ["import", jsonl(d, {"text": "word " * 2_100_000})], "more than one"
     ),
-    "duplicate document name": Case(
-        lambda d: ["import", write(d / "summit.txt", "Another text under the same name.")],
-        "different document named 'summit'",
-    ),
     "scheme TOML syntax error": Case(
         lambda d: ["--scheme", write(d / "s.toml", "[[claim_type]\n"), "status"], "invalid TOML"
     ),

@@ -354,7 +354,7 @@ def test_bad_align_exits_1_before_touching_the_database(workdir: Path) -> None:
 
 
 BAD_SCHEMES = {
-    "bad-name.toml": '[[claim_type]]\nname = "two words"\n[[stance]]\nname = "A"\n'
+    "bad-name.toml": '[[claim_type]]\nname = "two\\tcolumns"\n[[stance]]\nname = "A"\n'
     '[[topics]]\nname = "B"\n',
     "bad-toml.toml": "[[claim_type]\nname = 1\n",
     "empty.toml": "",

@@ -181,27 +181,39 @@ def test_same_text_under_another_name_is_skipped(store: Store, workdir: Path) ->
     assert list(documents(store)) == ["original"]
 
 
-def test_different_text_under_an_existing_name_fails_and_writes_nothing(
+def test_different_text_under_an_existing_name_is_stored_under_the_name_and_its_hash(
     store: Store, workdir: Path
 ) -> None:
     import_paths(store, [write(workdir / "first" / "summit.txt", SMALL_TEXTS["summit"])])
-    good = write(workdir / "second" / "energy.txt", SMALL_TEXTS["energy"])
-    clash = write(workdir / "second" / "summit.txt", "A different article with the same name.")
-    message = assert_fails_cleanly(
-        store, lambda: import_paths(store, [good, clash]), str(clash), "'summit'"
-    )
-    assert "already imported" in message
-    assert list(documents(store)) == ["summit"]
-    assert documents(store)["summit"].text == SMALL_TEXTS["summit"]
+    other = "A different article with the same name."
+    clash = write(workdir / "second" / "summit.txt", other)
+    summary = import_paths(store, [clash])
+    renamed = f"summit-{hashlib.sha256(other.encode()).hexdigest()[:8]}"
+    assert summary.imported == [renamed]
+    assert summary.renamed == [("summit", renamed)]
+    assert {name: d.text for name, d in documents(store).items()} == {
+        "summit": SMALL_TEXTS["summit"],
+        renamed: other,
+    }
 
 
-def test_two_texts_with_one_name_in_a_run_fail_and_write_nothing(
-    store: Store, workdir: Path
-) -> None:
+def test_two_texts_with_one_name_in_a_run_both_import(store: Store, workdir: Path) -> None:
+    """A ``meta.name`` (or file stem) two texts share is no reason to refuse: the first keeps
+    it, the next is named with its text's hash added, and the summary says so."""
     one = write(workdir / "a" / "report.txt", "First report.")
     two = write(workdir / "b" / "report.txt", "Second report, other text.")
-    assert_fails_cleanly(store, lambda: import_paths(store, [one, two]), str(two), "'report'")
-    assert store.count_documents() == 0
+    feed = write_jsonl(
+        workdir / "feed.jsonl",
+        {"text": "Third report.", "meta": {"name": "report"}},
+    )
+    summary = import_paths(store, [one, two, feed])
+    hashed = {
+        text: f"report-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+        for text in ("Second report, other text.", "Third report.")
+    }
+    assert summary.imported == ["report", *hashed.values()]
+    assert summary.renamed == [("report", name) for name in hashed.values()]
+    assert store.count_documents() == 3
 
 
 def test_jsonl_without_names_imports_again_after_new_lines_were_inserted(
@@ -209,7 +221,7 @@ def test_jsonl_without_names_imports_again_after_new_lines_were_inserted(
 ) -> None:
     """Lines without ``meta.name`` are named by file and line; a later version of the file with
     a line inserted keeps the known texts (matched by content) and names the new one apart
-    instead of failing on a line number another text holds. A given name still clashes."""
+    instead of failing on a line number another text holds; so does a given name."""
     first, second = "First article. It is here.", "Second article text."
     feed = write_jsonl(workdir / "feed.jsonl", {"text": first}, {"text": second})
     assert import_paths(store, [feed]).imported == ["feed-000001", "feed-000002"]
@@ -230,10 +242,8 @@ def test_jsonl_without_names_imports_again_after_new_lines_were_inserted(
     named = write_jsonl(
         workdir / "named.jsonl", {"text": "Other text.", "meta": {"name": "feed-000001"}}
     )
-    message = assert_fails_cleanly(
-        store, lambda: import_paths(store, [named]), str(named), "'feed-000001'"
-    )
-    assert "already imported" in message
+    renamed = f"feed-000001-{hashlib.sha256(b'Other text.').hexdigest()[:8]}"
+    assert import_paths(store, [named]).renamed == [("feed-000001", renamed)]
 
 
 # -- bad files: each named, all reported together, nothing written ----------------------------

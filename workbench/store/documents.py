@@ -115,12 +115,15 @@ class DocumentStore(StoreBase):
                     summary.skipped.append((document.name, f"{why} as {existing}"))
                 run.setdefault(digest, stored.get(digest) or run[digest])
                 continue
-            if not document.named and names.get(
-                document.name, stored_names.get(document.name)
-            ) not in (None, digest):
-                # "news-000002" made up from a line number, taken by another text (the file
-                # was imported before with other lines): the text's own hash tells it apart.
+            if names.get(document.name, stored_names.get(document.name)) not in (None, digest):
+                # The name is another text's: "news-000002" made up from a line number (the
+                # file was imported before with other lines), or a name two texts share
+                # (a ``meta.name`` such as a source's title). The text's own hash tells it
+                # apart; a given name that had to change is reported.
+                given = document.name
                 document = replace(document, name=f"{document.name}-{digest[:8]}")
+                if document.named:
+                    summary.renamed.append((given, document.name))
                 stored_names.update(
                     session.exec(
                         select(models.Document.name, models.Document.hash).where(
@@ -128,11 +131,14 @@ class DocumentStore(StoreBase):
                         )
                     ).all()
                 )
-            if names.get(document.name, stored_names.get(document.name)) not in (None, digest):
-                raise ImportFormatError(
-                    f"{where}: a different document named {document.name!r} is already"
-                    " imported; rename the file or give it another name"
-                )
+                if names.get(document.name, stored_names.get(document.name)) not in (
+                    None,
+                    digest,
+                ):
+                    raise ImportFormatError(
+                        f"{where}: the names {given!r} and {document.name!r} are both taken"
+                        " by other texts; give the document another name"
+                    )
             names[document.name] = digest
             run[digest] = (-1, document.name)
             fresh.append((document, digest))

@@ -135,6 +135,9 @@ class ImportSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     annotations: int = 0
     spans: int = 0
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    """Documents whose given name another text holds, stored under the name with the text's
+    hash added: ``(given name, stored name)``."""
     not_kept: dict[str, int] = field(default_factory=dict)
     """What the input held that was not imported, counted by description (see
     :attr:`NewDocument.dropped`), most frequent first."""
