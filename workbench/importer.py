@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,14 @@ from pathlib import Path
 from workbench.errors import ImportFormatError
 from workbench.formats.jsonl import iter_lines, read_lines, unknown_labels
 from workbench.formats.registry import import_format, line_reader
-from workbench.formats.text import JSONL_SUFFIXES, TEXT_SUFFIXES, read_text_file, text_files
+from workbench.formats.text import (
+    JSONL_SUFFIXES,
+    TEXT_SUFFIXES,
+    not_regular,
+    read_text_file,
+    shown,
+    text_files,
+)
 from workbench.nlp import AlignMode
 from workbench.scheme import Scheme
 from workbench.store import ImportSummary, NewDocument, Store
@@ -34,13 +42,20 @@ def expand(paths: Sequence[Path]) -> list[Source]:
     for path in paths:
         if str(path) == "-":
             sources.append(Source(path, jsonl=True))
-        elif path.is_dir():
+            continue
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise ImportFormatError(f"{shown(path)}: no such file or folder") from None
+        except OSError as exc:
+            raise ImportFormatError(f"{shown(path)}: cannot read it ({exc.strerror})") from None
+        if stat.S_ISDIR(mode):
             found = [Source(file, False, name) for file, name in text_files(path)]
             if not found:
-                raise ImportFormatError(f"{path}: no .txt files in this folder")
+                raise ImportFormatError(f"{shown(path)}: no .txt files in this folder")
             sources.extend(found)
-        elif not path.exists():
-            raise ImportFormatError(f"{path}: no such file or folder")
+        elif not stat.S_ISREG(mode):  # a FIFO would block the first read for ever
+            raise not_regular(path, mode)
         elif path.suffix.lower() in TEXT_SUFFIXES:
             sources.append(Source(path, False, path.stem))
         elif path.suffix.lower() in JSONL_SUFFIXES:

@@ -30,7 +30,30 @@ def iter_lines(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, dict[
             raise ImportFormatError(f"{where}: not valid JSON ({exc.msg})") from None
         if not isinstance(value, dict):
             raise ImportFormatError(f"{where}: expected a JSON object, got {type(value).__name__}")
+        if _too_deep(value):
+            raise ImportFormatError(
+                f"{where}: nested more than {MAX_DEPTH} levels deep; flatten the object"
+            )
         yield number, value
+
+
+MAX_DEPTH = 64
+"""How deep a line's objects and lists may nest (orjson writes at most 254 levels back)."""
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests more than :data:`MAX_DEPTH` objects or lists, without recursion."""
+    level: list[Any] = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
 
 
 def read_lines(path: Path) -> Iterator[bytes]:
