@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 from pathlib import Path
@@ -127,3 +128,39 @@ def test_check_and_backup_commands(sqlite_store: Store, db_url: str, workdir: Pa
     assert bad.exit_code == 1
     assert "not in the scheme" in bad.stdout
     assert "problems found" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_check_passes_after_any_undo_and_redo_sequence(small_store: Store) -> None:
+    """Label, relabel, resize, then every mix of undo and redo: check stays clean (12.1)."""
+    annotation = small_store.annotation(
+        small_store.document_by_name("summit"), small_store.annotator("a").id
+    ).id
+    span = small_store.add_span(annotation, 0, 2, "QUOTE")
+    small_store.relabel_span(annotation, span.id, "OPINION")
+    small_store.resize_span(annotation, span.id, 15, 29)
+    small_store.relabel_span(annotation, span.id, "FACT")
+    small_store.add_span(annotation, 0, 2, "QUOTE")
+    rng = random.Random(12)
+    for _ in range(40):
+        done, undone = small_store.history(annotation)
+        moves = (["undo"] if done else []) + (["redo"] if undone else [])
+        move = rng.choice(moves)
+        getattr(small_store, move)(annotation)
+        assert check_database(small_store) == [], move
+    while small_store.history(annotation)[0]:
+        small_store.undo(annotation)
+        assert check_database(small_store) == []
+
+
+def test_check_passes_after_two_undos(small_store: Store) -> None:
+    annotation = small_store.annotation(
+        small_store.document_by_name("summit"), small_store.annotator("a").id
+    ).id
+    span = small_store.add_span(annotation, 0, 2, "QUOTE")
+    small_store.relabel_span(annotation, span.id, "OPINION")
+    small_store.resize_span(annotation, span.id, 15, 29)
+    small_store.undo(annotation)
+    small_store.undo(annotation)
+    assert check_database(small_store) == []
+    small_store.redo(annotation)
+    assert check_database(small_store) == []

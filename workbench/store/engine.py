@@ -57,9 +57,14 @@ def describe(url: str | URL) -> str:
         parsed = make_url(url) if isinstance(url, str) else url
     except (sa_exc.ArgumentError, ValueError):
         # Shown as typed, but a password in it never is.
-        return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", str(url))
+        return _no_secrets(str(url))
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or ":memory:"
+    if any(key.lower() == "password" for key in parsed.query):
+        parsed = parsed.update_query_dict({"password": "***"})
+        parsed = parsed.difference_update_query(
+            [k for k in parsed.query if k.lower() == "password" and k != "password"]
+        )
     return parsed.render_as_string(hide_password=True)
 
 
@@ -170,7 +175,9 @@ def translate(exc: sa_exc.DBAPIError, where: str) -> WorkbenchError:
 
 
 def _no_secrets(message: str) -> str:
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", message)
+    """``message`` with any password in a URL (up to its last ``@``) or a ``password=`` hidden."""
+    message = re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", message)
+    return re.sub(r"(password=)[^&\s]*", r"\1***", message, flags=re.IGNORECASE)
 
 
 class Database:

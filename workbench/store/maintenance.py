@@ -99,16 +99,25 @@ def _check_spans(store: StoreBase, session: Any) -> Iterator[str]:
 
 
 def _check_events(session: Any) -> Iterator[str]:
-    """The latest done or undone change of each span must describe the span as it is now."""
-    latest: dict[int, models.Event] = {}
+    """Each span must be as its log says: the ``after`` of its latest done change, or, when
+    changes after that were undone, the ``before`` of the earliest of them (undo is a stack:
+    undoing twice leaves the span as it was before the first of the two undone changes)."""
+    decisive: dict[int, models.Event] = {}
     for event in session.exec(
         select(models.Event)
         .where(col(models.Event.entity) == "span")
         .where(col(models.Event.state).in_([models.EVENT_DONE, models.EVENT_UNDONE]))
         .order_by(col(models.Event.id))
     ):
-        latest[event.entity_id] = event
-    for span_id, event in latest.items():
+        previous = decisive.get(event.entity_id)
+        if (
+            event.state == models.EVENT_UNDONE
+            and previous is not None
+            and previous.state == models.EVENT_UNDONE
+        ):
+            continue  # a later undone change: the earliest undone one decides
+        decisive[event.entity_id] = event
+    for span_id, event in decisive.items():
         wanted = event.after if event.state == models.EVENT_DONE else event.before
         expected = orjson.loads(wanted) if wanted else None
         row = session.get(models.Span, span_id)
