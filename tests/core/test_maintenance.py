@@ -164,3 +164,19 @@ def test_check_passes_after_two_undos(small_store: Store) -> None:
     assert check_database(small_store) == []
     small_store.redo(annotation)
     assert check_database(small_store) == []
+
+
+def test_backup_never_writes_onto_the_live_database(sqlite_store: Store, workdir: Path) -> None:
+    """By its own path, a relative one, a symbolic link or a hard link, --force or not (12.12)."""
+    sqlite_store.add_documents(NewDocument(n, t) for n, t in SMALL_TEXTS.items())
+    live = Path(sqlite_store.db.engine.url.database or "")
+    before = live.read_bytes()
+    (workdir / "link.db").symlink_to(live)
+    (workdir / "hard.db").hardlink_to(live)
+    relative = Path(live.name) if live.parent == Path.cwd() else live
+    for target in (live, relative, workdir / "link.db", workdir / "hard.db"):
+        for overwrite in (False, True):
+            with pytest.raises(DatabaseError, match="is the live database itself"):
+                backup_database(sqlite_store, target, overwrite=overwrite)
+    assert live.read_bytes() == before
+    assert check_database(sqlite_store) == []

@@ -129,6 +129,20 @@ def _check_events(session: Any) -> Iterator[str]:
             )
 
 
+def _same_file(live: Path, target: Path) -> bool:
+    """Whether ``target`` is the live database file (or one of its ``-wal``/``-shm`` files),
+    by any path: relative, through a symbolic link, or a hard link."""
+    for companion in ("", "-wal", "-shm", "-journal"):
+        path = live.with_name(live.name + companion)
+        try:
+            one, two = path.stat(), target.stat()
+        except OSError:
+            continue
+        if (one.st_dev, one.st_ino) == (two.st_dev, two.st_ino):
+            return True
+    return False
+
+
 def backup_database(store: StoreBase, target: Path, *, overwrite: bool = False) -> int:
     """Copy a live SQLite database to ``target`` with SQLite's online backup; the byte size.
 
@@ -139,6 +153,9 @@ def backup_database(store: StoreBase, target: Path, *, overwrite: bool = False) 
         raise DatabaseError(
             f"{store.db.name}: backup copies SQLite files; for PostgreSQL use pg_dump"
         )
+    live = store.db.engine.url.database
+    if live and live != ":memory:" and _same_file(Path(live), target):
+        raise DatabaseError(f"{target}: is the live database itself; back it up to another file")
     if target.exists() and not overwrite:
         raise DatabaseError(f"{target}: already exists; choose another name or pass --force")
     if target.is_dir():
