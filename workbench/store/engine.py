@@ -150,6 +150,10 @@ def translate(exc: sa_exc.DBAPIError, where: str) -> WorkbenchError:
             f"{where}: the database is locked by another writer (waited {busy_timeout():.0f} s);"
             " try again when it has finished"
         )
+    if "disk is full" in lowered or "no space left" in lowered:
+        return DatabaseError(
+            f"{where}: disk full: the change was not saved; free some space and try again"
+        )
     if "readonly" in lowered or "read-only" in lowered:
         return DatabaseError(
             f"{where}: the database is read-only; check the file's and its folder's permissions"
