@@ -19,6 +19,7 @@ from workbench.formats.text import (
     shown,
     text_files,
 )
+from workbench.models import GOLD, document_name_problem
 from workbench.nlp import AlignMode
 from workbench.scheme import Scheme
 from workbench.store import ImportSummary, NewDocument, Store
@@ -91,6 +92,21 @@ def read_jsonl(
         yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme)
 
 
+def check_record(record: NewDocument, annotator: str | None) -> None:
+    """What the store would refuse or must not be told by a file, found in the first pass: a
+    document name it cannot hold, labels for the reserved annotator ``gold`` that the command
+    line did not ask for (a file's ``_annotator_id`` never writes the reviewed set)."""
+    where = record.origin or record.name
+    problem = document_name_problem(record.name)
+    if problem:
+        raise ImportFormatError(f"{where}: the document name {record.name!r} {problem}")
+    if annotator != GOLD and any(new.annotator == GOLD for new in record.annotations):
+        raise ImportFormatError(
+            f"{where}: the annotator {GOLD!r} is reserved for the reviewed set; to import"
+            f" reviewed labels, pass --annotator {GOLD}"
+        )
+
+
 def import_paths(
     store: Store,
     paths: Sequence[Path],
@@ -139,6 +155,7 @@ def import_paths(
     def counted(records: Iterator[NewDocument]) -> Iterator[NewDocument]:
         nonlocal total
         for record in records:
+            check_record(record, annotator)
             total += 1
             not_kept.update(record.dropped)
             yield record
@@ -154,7 +171,7 @@ def import_paths(
                         " (labels/scheme.toml) or fix the file"
                     )
             else:
-                read_text_file(source.path, source.name)
+                check_record(read_text_file(source.path, source.name), annotator)
                 total += 1
         except ImportFormatError as exc:
             problems.append(str(exc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from typing import Final
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, Text
@@ -38,6 +39,35 @@ def note_problem(note: str) -> str | None:
     return None
 
 
+MAX_DOCUMENT_NAME_LENGTH: Final = 512
+"""The longest document name, in characters (the column's length on PostgreSQL)."""
+
+
+def document_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a document, or None: it must be printable text (no control
+    characters, escape sequences or NUL: ``workbench docs`` prints it to terminals), not blank,
+    and at most :data:`MAX_DOCUMENT_NAME_LENGTH` characters."""
+    if not name.strip():
+        return "is empty"
+    if len(name) > MAX_DOCUMENT_NAME_LENGTH:
+        return f"is {len(name):,} characters long; a name holds at most {MAX_DOCUMENT_NAME_LENGTH}"
+    bad = next((ch for ch in name if unprintable(ch)), None)
+    if bad is not None:
+        return f"holds the control character {bad!r}; a name is printable text"
+    return None
+
+
+_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def unprintable(ch: str) -> bool:
+    """Whether ``ch`` would act on a terminal rather than show: control characters (ESC, NUL,
+    line breaks, tabs), line and paragraph separators, lone surrogates and the bidirectional
+    overrides that reorder what follows. Spaces of any kind (a no-break space in a title) are
+    fine."""
+    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI_CONTROLS
+
+
 def now() -> float:
     """Timestamps are Unix seconds (UTC): portable across SQLite and PostgreSQL."""
     return time.time()
@@ -62,7 +92,7 @@ class Document(SQLModel, table=True):
     __tablename__ = "document"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, max_length=512)
+    name: str = Field(unique=True, max_length=MAX_DOCUMENT_NAME_LENGTH)
     text: str = Field(sa_type=Text)
     hash: str = Field(unique=True, max_length=64)
     meta: str = Field(default="{}", sa_type=Text)

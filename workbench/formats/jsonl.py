@@ -3,6 +3,8 @@ the file, line and field."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,10 +32,13 @@ def iter_lines(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, dict[
             raise ImportFormatError(f"{where}: not valid JSON ({exc.msg})") from None
         if not isinstance(value, dict):
             raise ImportFormatError(f"{where}: expected a JSON object, got {type(value).__name__}")
-        if _too_deep(value):
+        keys = _count_keys(value)
+        if keys is None:
             raise ImportFormatError(
                 f"{where}: nested more than {MAX_DEPTH} levels deep; flatten the object"
             )
+        if len(_KEY_END.findall(raw)) > keys:  # a key given twice, or just `":` inside a string
+            _refuse_duplicate_keys(raw, where)
         yield number, value
 
 
@@ -41,10 +46,18 @@ MAX_DEPTH = 64
 """How deep a line's objects and lists may nest (orjson writes at most 254 levels back)."""
 
 
-def _too_deep(value: Any) -> bool:
-    """Whether ``value`` nests more than :data:`MAX_DEPTH` objects or lists, without recursion."""
+_KEY_END = re.compile(rb'"\s*:')
+"""Where a key may end: every key of a line ends so (and a string value holding ``":`` too),
+so a line with no more of these than its parsed keys has no key twice."""
+
+
+def _count_keys(value: Any) -> int | None:
+    """How many keys ``value``'s objects hold in all, or None if it nests more than
+    :data:`MAX_DEPTH` objects or lists (walked level by level, without recursion)."""
+    keys = 0
     level: list[Any] = [value]
     for _ in range(MAX_DEPTH):
+        keys += sum(len(item) for item in level if isinstance(item, dict))
         level = [
             child
             for item in level
@@ -52,8 +65,25 @@ def _too_deep(value: Any) -> bool:
             if isinstance(child, (dict, list))
         ]
         if not level:
-            return False
-    return True
+            return keys
+    return None
+
+
+def _refuse_duplicate_keys(raw: bytes, where: str) -> None:
+    """An error naming the first key an object of the line gives twice (JSON parsers keep
+    the last silently, so the file would mean something its writer may not have meant)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                raise ImportFormatError(
+                    f"{where}: the key {key!r} appears twice in one object; keep one"
+                )
+            seen.add(key)
+        return dict(items)
+
+    json.loads(raw, object_pairs_hook=pairs)
 
 
 def read_lines(path: Path) -> Iterator[bytes]:

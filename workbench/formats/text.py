@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.errors import ImportFormatError
+from workbench.models import unprintable
 from workbench.store.records import NewDocument
 
 MAX_DOCUMENT_BYTES = 10_000_000
@@ -43,9 +44,21 @@ def decode_text(data: bytes, where: str) -> str:
     return text
 
 
-def shown(path: Path | str) -> str:
-    """A path as printable text: bytes of a name that is not UTF-8 become ``\\xNN``."""
+def decoded(path: Path | str) -> str:
+    """A path as text: bytes of a name that is not UTF-8 become ``\\xNN``."""
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def shown(path: Path | str) -> str:
+    """A path as printable text for a message: bytes that are not UTF-8 become ``\\xNN`` and
+    control characters (ESC, a line break) their escapes, so no file name acts on the
+    terminal."""
+    text = decoded(path)
+    if not any(unprintable(ch) for ch in text):
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unprintable(ch) else ch for ch in text
+    )
 
 
 def not_regular(path: Path | str, mode: int) -> ImportFormatError:
@@ -81,7 +94,7 @@ def read_text_file(path: Path, name: str) -> NewDocument:
         except OSError as exc:
             raise ImportFormatError(f"{where}: cannot read it ({exc.strerror})") from None
     return NewDocument(
-        name=shown(name), text=decode_text(data, where), meta={"source": where}, origin=where
+        name=decoded(name), text=decode_text(data, where), meta={"source": where}, origin=where
     )
 
 

@@ -103,6 +103,9 @@ class DocumentStore(StoreBase):
             where = document.origin or document.name
             if not document.text or document.text.isspace():  # .strip() would copy the text
                 raise ImportFormatError(f"{where}: the text is empty")
+            problem = models.document_name_problem(document.name)
+            if problem:
+                raise ImportFormatError(f"{where}: the document name {document.name!r} {problem}")
             if digest in stored or digest in run:
                 _, existing = stored.get(digest) or run[digest]
                 # Another annotator's line of a document this run already added is no skip.
@@ -121,7 +124,8 @@ class DocumentStore(StoreBase):
                 # (a ``meta.name`` such as a source's title). The text's own hash tells it
                 # apart; a given name that had to change is reported.
                 given = document.name
-                document = replace(document, name=f"{document.name}-{digest[:8]}")
+                base = given[: models.MAX_DOCUMENT_NAME_LENGTH - 9]  # room for "-" and the hash
+                document = replace(document, name=f"{base}-{digest[:8]}")
                 if document.named:
                     summary.renamed.append((given, document.name))
                 stored_names.update(
