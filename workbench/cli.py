@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+MAX_LISTED = 10
+"""How many skipped, renamed or invalid entries an import lists before it says how many more."""
 
 app = typer.Typer(
     name="workbench",
@@ -253,11 +255,19 @@ def import_command(
             help="JSONL format: auto (told apart per line), workbench, prodigy, doccano.",
         ),
     ] = "auto",
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            help="Import the valid lines and files, list every invalid one (default: refuse"
+            " the whole import)."
+        ),
+    ] = False,
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
     """Import documents (and annotations in JSONL); nothing is written if any input is bad."""
     from workbench.importer import import_paths
+    from workbench.store.records import SKIP_KINDS
 
     if align not in ("strict", "expand", "contract"):
         raise fail(f"--align {align!r}: use strict, expand or contract")
@@ -270,21 +280,31 @@ def import_command(
             align=cast("AlignMode", align),
             replace=replace,
             format=format,
+            skip_invalid=skip_invalid,
             progress=advance,
         )
     parts = [f"imported {len(summary.imported)} document{'s' * (len(summary.imported) != 1)}"]
     if summary.annotations:
         parts.append(f"{summary.annotations} annotations with {summary.spans} spans")
-    parts.append(f"skipped {len(summary.skipped)}")
+    skipped = [
+        f"{count} {SKIP_KINDS[kind][count != 1]}" for kind, count in summary.skip_counts.items()
+    ]
+    parts.append("skipped " + (", ".join(skipped) or "0"))
+    if skip_invalid:
+        parts.append(f"left out {len(summary.invalid)} invalid")
     typer.echo(", ".join(parts) + f" (database: {store.db.name})", err=True)
-    for name, why in summary.skipped[:10]:
+    for line in summary.invalid[:MAX_LISTED]:
+        typer.echo(f"  invalid, left out: {line}", err=True)
+    if len(summary.invalid) > MAX_LISTED:
+        typer.echo(f"  ... and {len(summary.invalid) - MAX_LISTED} more invalid", err=True)
+    for name, why in summary.skipped[:MAX_LISTED]:
         typer.echo(f"  skipped {name}: {why}", err=True)
-    if len(summary.skipped) > 10:
-        typer.echo(f"  ... and {len(summary.skipped) - 10} more skipped", err=True)
-    for given, stored in summary.renamed[:10]:
+    if len(summary.skipped) > MAX_LISTED:
+        typer.echo(f"  ... and {len(summary.skipped) - MAX_LISTED} more skipped", err=True)
+    for given, stored in summary.renamed[:MAX_LISTED]:
         typer.echo(f"  named {stored}: another text is named {given}", err=True)
-    if len(summary.renamed) > 10:
-        typer.echo(f"  ... and {len(summary.renamed) - 10} more renamed", err=True)
+    if len(summary.renamed) > MAX_LISTED:
+        typer.echo(f"  ... and {len(summary.renamed) - MAX_LISTED} more renamed", err=True)
     for what, count in summary.not_kept.items():
         typer.echo(f"  not imported: {count:,} {what}", err=True)
 

@@ -6,10 +6,11 @@ import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from workbench.errors import ImportFormatError
-from workbench.formats.jsonl import iter_lines, read_lines, unknown_labels
+from workbench.errors import ImportFormatError, InvariantError
+from workbench.formats.jsonl import OnBadLine, iter_lines, read_lines, unknown_labels
 from workbench.formats.registry import import_format, line_reader
 from workbench.formats.text import (
     JSONL_SUFFIXES,
@@ -19,10 +20,12 @@ from workbench.formats.text import (
     shown,
     text_files,
 )
-from workbench.models import GOLD, document_name_problem
-from workbench.nlp import AlignMode
+from workbench.models import GOLD, STATUSES, document_name_problem, note_problem
+from workbench.nlp import AlignMode, tokenize_many
 from workbench.scheme import Scheme
 from workbench.store import ImportSummary, NewDocument, Store
+from workbench.store.aligning import span_rows
+from workbench.store.documents import BATCH_SIZE, text_hash
 
 MAX_REPORTED = 20
 """How many bad files one error message lists before it says how many more there are."""
@@ -76,20 +79,27 @@ def read_jsonl(
     scheme: Scheme,
     annotator: str | None = None,
     format: str = "auto",
+    bad: OnBadLine | None = None,
 ) -> Iterator[NewDocument]:
     """Documents from a JSONL stream in an importable format of the registry
     (:func:`workbench.formats.registry.import_names`).
 
     ``auto`` reads a line with a ``label`` list or ``entities`` as doccano and any other as
-    Prodigy's task format (of which the Workbench format is a superset).
+    Prodigy's task format (of which the Workbench format is a superset). A line that cannot be
+    read is an :class:`ImportFormatError`, or given to ``bad`` and left out.
     """
     chosen = import_format(format)
     source = str(path)
     stem = "stdin" if source == "-" else path.stem
-    for number, obj in iter_lines(lines, source):
+    for number, obj in iter_lines(lines, source, bad):
         where = f"{source}:{number}"
-        read = line_reader(chosen, obj, where)
-        yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme)
+        try:
+            read = line_reader(chosen, obj, where)
+            yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme)
+        except ImportFormatError as exc:
+            if bad is None:
+                raise
+            bad(exc)
 
 
 def check_record(record: NewDocument, annotator: str | None) -> None:
@@ -105,6 +115,158 @@ def check_record(record: NewDocument, annotator: str | None) -> None:
             f"{where}: the annotator {GOLD!r} is reserved for the reviewed set; to import"
             f" reviewed labels, pass --annotator {GOLD}"
         )
+    for new in record.annotations:
+        if new.status not in STATUSES:
+            raise ImportFormatError(
+                f"{where}: status {new.status!r} must be one of {', '.join(STATUSES)}"
+            )
+        problem = note_problem(new.note)
+        if problem:
+            raise ImportFormatError(f"{where}: field 'note' {problem}")
+
+
+def _line_number(entry: str, prefix: str) -> int:
+    """The line an entry ``file:line: reason`` names (0 for a whole file)."""
+    number = entry.removeprefix(prefix).partition(":")[0]
+    return int(number) if entry.startswith(prefix) and number.isdigit() else 0
+
+
+class _FileFailed(Exception):
+    """The current file has a problem (recorded): the check goes on with the next file."""
+
+
+class Checker:
+    """The first pass of an import: every input read and every line checked as the store
+    would check it (names, labels, statuses, notes, span offsets on the tokens), nothing
+    written and nothing kept but what a later line needs.
+
+    Without ``skip_invalid`` a file's first problem is recorded and the file left (one run
+    reports every bad file at once); with it, every bad line is recorded and left out, and the
+    rest of the file goes on (:attr:`left_out` holds their origins for the second pass).
+    """
+
+    def __init__(
+        self, store: Store, annotator: str | None, align: AlignMode, skip_invalid: bool
+    ) -> None:
+        self.store = store
+        self.annotator = annotator
+        self.align = align
+        self.skip_invalid = skip_invalid
+        self.problems: list[str] = []
+        self.invalid: list[str] = []
+        self.left_out: set[str] = set()
+        self.total = 0
+        self.not_kept: Counter[str] = Counter()
+        self._stances: dict[tuple[str, str], tuple[str, str]] = {}
+        self._pending: list[NewDocument] = []
+
+    def check(
+        self, source: Source, records: Callable[[OnBadLine | None], Iterator[NewDocument]]
+    ) -> None:
+        """Check one input, its records made by ``records(bad)``."""
+        missing: Counter[str] = Counter()
+        first = len(self.invalid)
+        try:
+            for record in records(self._bad_line if self.skip_invalid else None):
+                self._record(record, missing)
+            self._flush()
+            # Spans are checked in batches, after the lines that follow them: back in order.
+            prefix = f"{source.path}:"
+            self.invalid[first:] = sorted(
+                self.invalid[first:], key=lambda entry: _line_number(entry, prefix)
+            )
+        except _FileFailed:
+            self._pending.clear()
+            return
+        except ImportFormatError as exc:  # a line that cannot be read, or the file itself
+            self._pending.clear()
+            self.problems.append(str(exc))
+            return
+        if missing:
+            listed = ", ".join(f"{name} x{count}" for name, count in missing.most_common())
+            self.problems.append(
+                f"{source.path}: unknown labels {listed}; add them to the scheme"
+                " (labels/scheme.toml) or fix the file"
+            )
+
+    def _bad_line(self, exc: ImportFormatError) -> None:
+        self.invalid.append(str(exc))
+
+    def _fail(self, record: NewDocument, message: str) -> None:
+        if not self.skip_invalid:
+            self.problems.append(message)
+            raise _FileFailed
+        self.invalid.append(message)
+        self.left_out.add(record.origin)
+
+    def _record(self, record: NewDocument, missing: Counter[str]) -> None:
+        where = record.origin or record.name
+        try:
+            check_record(record, self.annotator)
+        except ImportFormatError as exc:
+            self._fail(record, str(exc))
+            return
+        unknown = unknown_labels([record], self.store.scheme)
+        if unknown:
+            if not self.skip_invalid:
+                missing.update(unknown)  # one message for the file, with counts
+            else:
+                listed = ", ".join(unknown)
+                self._fail(record, f"{where}: unknown labels {listed}; add them to the scheme")
+            return
+        if not self._merges(record):
+            return
+        self.total += 1
+        self.not_kept.update(record.dropped)
+        if any(new.spans for new in record.annotations):
+            self._pending.append(record)
+            if len(self._pending) >= BATCH_SIZE:
+                self._flush()
+
+    def _merges(self, record: NewDocument) -> bool:
+        """Whether the record's stances agree with those an earlier record of the same text
+        and annotator gave (the two merge into one annotation when stored)."""
+        digest = ""
+        for new in record.annotations:
+            if new.stance is None:
+                continue
+            digest = digest or text_hash(record.text)
+            key = (digest, new.annotator)
+            earlier = self._stances.setdefault(key, (new.stance, record.origin))
+            if earlier[0] != new.stance:
+                self._fail(
+                    record,
+                    f"{record.origin}: {new.annotator}'s stance of this text is {new.stance},"
+                    f" but {earlier[1]} gave it {earlier[0]}; the two lines merge into one"
+                    " annotation, so keep one stance",
+                )
+                return False
+        return True
+
+    def _flush(self) -> None:
+        """Check the spans of the records waiting, on their texts' tokens."""
+        pending, self._pending = self._pending, []
+        texts = (record.text for record in pending)
+        for record, tokens in zip(pending, tokenize_many(texts, len(pending) or 1), strict=True):
+            try:
+                for new in record.annotations:
+                    span_rows(
+                        record.text, tokens, record.name, new.spans, self.align, record.origin
+                    )
+            except InvariantError as exc:
+                self._fail(record, str(exc))
+
+    def refuse(self) -> None:
+        """Raise the problems found (one line each, the first :data:`MAX_REPORTED`), if any."""
+        problems = self.problems
+        if not problems:
+            return
+        more = len(problems) - MAX_REPORTED
+        listed = problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])
+        if len(problems) == 1:
+            raise ImportFormatError(f"{problems[0]}; nothing was imported")
+        header = f"{len(problems)} problems; nothing was imported:"
+        raise ImportFormatError("\n".join([header, *listed]))
 
 
 def import_paths(
@@ -115,73 +277,57 @@ def import_paths(
     align: AlignMode = "strict",
     replace: bool = False,
     format: str = "auto",
+    skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Import files and folders; any bad input stops the run before anything is written.
+    """Import files and folders: every input is read and checked first, and any bad input
+    stops the run before anything is written (with ``skip_invalid``, bad lines and files are
+    left out and reported in :attr:`ImportSummary.invalid` instead).
 
-    JSONL is read in ``format`` (see :func:`read_jsonl`). ``progress(done, total)`` is called
-    as documents are stored.
+    JSONL is read in ``format`` (see :func:`read_jsonl`). The store writes in short
+    transactions (:meth:`Store.add_documents`). ``progress(done, total)`` is called as
+    documents are stored.
     """
     import_format(format)  # an unknown format stops the run before any file is read
+    checker = Checker(store, annotator, align, skip_invalid)
     # Unusable paths are gathered with bad files, so one run reports every problem at once.
-    problems: list[str] = []
     sources: list[Source] = []
     for path in paths:
         try:
             sources.extend(expand([path]))
         except ImportFormatError as exc:
-            problems.append(str(exc))
+            checker.problems.append(str(exc))
     stdin: list[bytes] | None = None
     if any(str(source.path) == "-" for source in sources):
         import sys
 
         stdin = list(sys.stdin.buffer)  # read once: it is checked, then imported
 
-    def jsonl(path: Path) -> Iterator[NewDocument]:
-        lines = stdin if stdin is not None and str(path) == "-" else read_lines(path)
-        return read_jsonl(path, lines, scheme=store.scheme, annotator=annotator, format=format)
-
-    def documents() -> Iterator[NewDocument]:
-        for source in sources:
-            if not source.jsonl:
+    def records(source: Source, bad: OnBadLine | None) -> Iterator[NewDocument]:
+        if not source.jsonl:
+            try:
                 yield read_text_file(source.path, source.name)
-            else:
-                yield from jsonl(source.path)
-
-    # First pass: every file read and checked, all problems gathered, nothing kept in memory.
-    total = 0
-    not_kept: Counter[str] = Counter()
-
-    def counted(records: Iterator[NewDocument]) -> Iterator[NewDocument]:
-        nonlocal total
-        for record in records:
-            check_record(record, annotator)
-            total += 1
-            not_kept.update(record.dropped)
-            yield record
+            except ImportFormatError as exc:
+                if bad is None:
+                    raise
+                bad(exc)
+            return
+        path = source.path
+        lines = stdin if stdin is not None and str(path) == "-" else read_lines(path)
+        yield from read_jsonl(
+            path, lines, scheme=store.scheme, annotator=annotator, format=format, bad=bad
+        )
 
     for source in sources:
-        try:
-            if source.jsonl:
-                missing = unknown_labels(counted(jsonl(source.path)), store.scheme)
-                if missing:
-                    listed = ", ".join(f"{name} x{count}" for name, count in missing.most_common())
-                    problems.append(
-                        f"{source.path}: unknown labels {listed}; add them to the scheme"
-                        " (labels/scheme.toml) or fix the file"
-                    )
-            else:
-                check_record(read_text_file(source.path, source.name), annotator)
-                total += 1
-        except ImportFormatError as exc:
-            problems.append(str(exc))
-    if problems:
-        more = len(problems) - MAX_REPORTED
-        shown = problems[:MAX_REPORTED] + ([f"... and {more} more"] if more > 0 else [])
-        if len(problems) == 1:
-            raise ImportFormatError(f"{problems[0]}; nothing was imported")
-        header = f"{len(problems)} problems; nothing was imported:"
-        raise ImportFormatError("\n".join([header, *shown]))
+        checker.check(source, partial(records, source))
+    checker.refuse()
+
+    def documents() -> Iterator[NewDocument]:
+        ignore: OnBadLine | None = (lambda exc: None) if skip_invalid else None
+        for source in sources:
+            for record in records(source, ignore):
+                if record.origin not in checker.left_out:
+                    yield record
 
     done = 0
 
@@ -189,8 +335,9 @@ def import_paths(
         nonlocal done
         done += count
         if progress is not None:
-            progress(done, total)
+            progress(done, checker.total)
 
     summary = store.add_documents(documents(), align=align, replace=replace, progress=advance)
-    summary.not_kept.update(not_kept.most_common())
+    summary.not_kept.update(checker.not_kept.most_common())
+    summary.invalid.extend(checker.invalid)
     return summary

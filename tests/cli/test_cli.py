@@ -95,7 +95,10 @@ def test_reimport_reports_the_skipped_documents(workdir: Path) -> None:
     again = invoke("import", str(SEEDS))
     assert again.exit_code == 0
     lines = again.stderr.splitlines()
-    assert lines[0] == f"imported 0 documents, skipped 5 (database: {DEFAULT_DB})"
+    assert (
+        lines[0]
+        == f"imported 0 documents, skipped 5 texts already imported (database: {DEFAULT_DB})"
+    )
     stems = sorted(path.stem for path in SEEDS.glob("*.txt"))
     assert lines[1:] == [f"  skipped {stem}: already imported as {stem}" for stem in stems]
 
@@ -480,4 +483,23 @@ def test_console_script_imports_and_reports(workdir: Path) -> None:
     assert "Traceback" not in failed.stderr
     assert failed.stderr.splitlines() == [
         "error: empty.txt: the file is empty (no text to annotate); nothing was imported",
+    ]
+
+
+def test_import_skip_invalid_lists_each_left_out_line(workdir: Path) -> None:
+    lines = [{"text": f"Article {n} about the summit."} for n in range(13)]
+    raw = "\n".join(orjson.dumps(line).decode() for line in lines).splitlines()
+    raw[3] = '{"text": "  "}'
+    raw[7] = "{oops"
+    path = write(workdir / "feed.jsonl", "\n".join(raw) + "\n")
+    refused = invoke("import", str(path))
+    assert_user_error(refused, f"{path}:4: field 'text' is empty")
+    result = invoke("import", "--skip-invalid", str(path))
+    assert result.exit_code == 0, result.output
+    lines_out = result.stderr.splitlines()
+    assert lines_out[0].startswith("imported 11 documents, skipped 0, left out 2 invalid")
+    assert lines_out[1:3] == [
+        f"  invalid, left out: {path}:4: field 'text' is empty",
+        f"  invalid, left out: {path}:8: not valid JSON (unexpected character, expected a"
+        " string key)",
     ]

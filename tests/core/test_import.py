@@ -811,7 +811,7 @@ def test_jsonl_bom_and_crlf_lines_are_accepted(store: Store, workdir: Path) -> N
 # -- Store.add_documents directly -------------------------------------------------------------
 
 
-def test_add_documents_is_all_or_nothing(store: Store) -> None:
+def test_a_batch_of_add_documents_is_all_or_nothing(store: Store) -> None:
     good = NewDocument("good", SENTENCE)
     bad = NewDocument(
         "bad",

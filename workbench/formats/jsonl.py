@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,29 +17,48 @@ from workbench.formats.text import MAX_DOCUMENT_BYTES
 from workbench.scheme import KIND_TITLES, LabelKind, Scheme
 from workbench.store.records import NewDocument, NewSpan
 
+OnBadLine = Callable[[ImportFormatError], None]
+"""What a reader does with a line it cannot read when the import skips invalid lines
+(``--skip-invalid``): told the error, it goes on with the next line."""
 
-def iter_lines(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Parse JSONL: ``(line number, object)`` per non-blank line, or :class:`ImportFormatError`."""
+
+def iter_lines(
+    lines: Iterable[bytes], source: str, bad: OnBadLine | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Parse JSONL: ``(line number, object)`` per non-blank line, or :class:`ImportFormatError`
+    (given to ``bad`` instead, if set, and the line left out)."""
     for number, raw in enumerate(lines, start=1):
-        where = f"{source}:{number}"
-        if len(raw) > MAX_DOCUMENT_BYTES * 4:
-            raise ImportFormatError(f"{where}: the line is {len(raw) / 1e6:.0f} MB, too long")
-        if not raw.strip():
-            continue
         try:
-            value = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
-        except orjson.JSONDecodeError as exc:
-            raise ImportFormatError(f"{where}: not valid JSON ({exc.msg})") from None
-        if not isinstance(value, dict):
-            raise ImportFormatError(f"{where}: expected a JSON object, got {type(value).__name__}")
-        keys = _count_keys(value)
-        if keys is None:
-            raise ImportFormatError(
-                f"{where}: nested more than {MAX_DEPTH} levels deep; flatten the object"
-            )
-        if len(_KEY_END.findall(raw)) > keys:  # a key given twice, or just `":` inside a string
-            _refuse_duplicate_keys(raw, where)
-        yield number, value
+            value = _parse_line(number, raw, source)
+        except ImportFormatError as exc:
+            if bad is None:
+                raise
+            bad(exc)
+            continue
+        if value is not None:
+            yield number, value
+
+
+def _parse_line(number: int, raw: bytes, source: str) -> dict[str, Any] | None:
+    where = f"{source}:{number}"
+    if len(raw) > MAX_DOCUMENT_BYTES * 4:
+        raise ImportFormatError(f"{where}: the line is {len(raw) / 1e6:.0f} MB, too long")
+    if not raw.strip():
+        return None
+    try:
+        value = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
+    except orjson.JSONDecodeError as exc:
+        raise ImportFormatError(f"{where}: not valid JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise ImportFormatError(f"{where}: expected a JSON object, got {type(value).__name__}")
+    keys = _count_keys(value)
+    if keys is None:
+        raise ImportFormatError(
+            f"{where}: nested more than {MAX_DEPTH} levels deep; flatten the object"
+        )
+    if len(_KEY_END.findall(raw)) > keys:  # a key given twice, or just `":` inside a string
+        _refuse_duplicate_keys(raw, where)
+    return value
 
 
 MAX_DEPTH = 64

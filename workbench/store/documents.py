@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from workbench import models
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.nlp import AlignMode, Tokenization, tokenize_many
+from workbench.store.aligning import span_rows
 from workbench.store.core import StoreBase, _document_data, check_annotator_name, dumps
 from workbench.store.records import (
     AnnotatorStats,
@@ -39,6 +40,23 @@ def _batched(items: Iterable[NewDocument], size: int) -> Iterator[list[NewDocume
         yield batch
 
 
+_FINISHED = ("todo", "skipped", "in_progress", "done")
+"""Statuses from least to most finished: two records merged keep the later of their two."""
+
+
+@dataclass
+class _Run:
+    """What one import has written so far, across its transactions."""
+
+    documents: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Text hash -> (document id, name) of every text the import met."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Name -> text hash of the documents the import named."""
+    annotations: set[int] = field(default_factory=set)
+    """Annotations the import wrote: a later record of the same annotator and text merges
+    into one of these."""
+
+
 class DocumentStore(StoreBase):
     """Adds and lists documents."""
 
@@ -51,46 +69,85 @@ class DocumentStore(StoreBase):
         batch_size: int = BATCH_SIZE,
         progress: Callable[[int], None] | None = None,
     ) -> ImportSummary:
-        """Import documents (and their annotations) in one transaction: all or nothing.
+        """Import documents (and their annotations) in short transactions, one per batch.
 
-        Texts already in the database are skipped (their annotations still attach to them).
-        Tokenization runs in batches through ``nlp.pipe`` and rows go in with bulk inserts, so
-        memory stays flat however many documents stream through. An annotator's existing,
-        non-empty annotation of a document is kept (reported as skipped) unless ``replace``.
+        Each batch is tokenized through ``nlp.pipe`` before its transaction opens, so the
+        database is locked only while its rows go in with bulk inserts: annotators' saves go
+        through between batches, and memory stays flat however many documents stream through.
+        Every committed batch is whole (documents with their annotations and events); an
+        interrupted import leaves the batches before it, and run again it completes (texts
+        already stored are skipped, their annotations still attach to them). Bad input is for
+        the caller to refuse first (:mod:`workbench.importer` checks every line before any is
+        written); what the store still refuses stops the import at that batch.
+
+        An annotator's existing, non-empty annotation of a document is kept (reported as
+        skipped) unless ``replace``; two records of one annotator for one text in the same
+        import merge their labels, as Prodigy does when it builds a dataset.
         """
         summary = ImportSummary()
-        with self.db.write() as session:
-            run: dict[str, tuple[int, str]] = {}  # hash -> (document id, name), this run
-            names: dict[str, str] = {}  # name -> hash, this run
-            for batch in _batched(documents, batch_size):
-                ids = self._insert_batch(session, batch, run, names, summary)
-                for document, document_id in zip(batch, ids, strict=True):
+        run = _Run()
+        for batch in _batched(documents, batch_size):
+            tokens = self._tokenize_new(batch, run)
+            with self.db.write() as session:
+                stored = self._insert_batch(session, batch, run, summary, tokens)
+                for document, (document_id, digest) in zip(batch, stored, strict=True):
                     if document.annotations:
                         self._import_annotations(
-                            session, document, document_id, align, replace, summary
+                            session,
+                            document,
+                            document_id,
+                            tokens.get(digest),
+                            align,
+                            replace,
+                            summary,
+                            run,
                         )
-                if progress is not None:
-                    progress(len(batch))
+            if progress is not None:
+                progress(len(batch))
         return summary
+
+    def _tokenize_new(self, batch: Sequence[NewDocument], run: _Run) -> dict[str, Tokenization]:
+        """The tokens of the batch's texts that are new, by hash, made outside any transaction
+        (a text another writer stores meanwhile is found again inside it)."""
+        hashes = {text_hash(document.text): document.text for document in batch}
+        with self.db.read() as session:
+            stored = set(
+                session.exec(
+                    select(models.Document.hash).where(
+                        col(models.Document.hash).in_(hashes.keys() - run.documents.keys())
+                    )
+                ).all()
+            )
+        new = [(digest, text) for digest, text in hashes.items() if digest not in stored]
+        new = [(digest, text) for digest, text in new if digest not in run.documents]
+        return dict(
+            zip(
+                (digest for digest, _ in new),
+                tokenize_many((text for _, text in new), len(new) or 1),
+                strict=True,
+            )
+        )
 
     def _insert_batch(
         self,
         session: Session,
         batch: Sequence[NewDocument],
-        run: dict[str, tuple[int, str]],
-        names: dict[str, str],
+        run: _Run,
         summary: ImportSummary,
-    ) -> list[int]:
-        """Insert the new texts of a batch; the document id of every entry, new or not."""
+        tokens: dict[str, Tokenization],
+    ) -> list[tuple[int, str]]:
+        """Insert the new texts of a batch; the document id and text hash of every entry, new
+        or not."""
         hashes = [text_hash(document.text) for document in batch]
         stored: dict[str, tuple[int, str]] = {}
         for document_id, name, digest in session.exec(
             select(models.Document.id, models.Document.name, models.Document.hash).where(
-                col(models.Document.hash).in_(set(hashes) - run.keys())
+                col(models.Document.hash).in_(set(hashes) - run.documents.keys())
             )
         ):
             assert document_id is not None
             stored[digest] = (document_id, name)
+        names = run.names
         stored_names = dict(
             session.exec(
                 select(models.Document.name, models.Document.hash).where(
@@ -98,6 +155,7 @@ class DocumentStore(StoreBase):
                 )
             ).all()
         )
+        known = run.documents
         fresh: list[tuple[NewDocument, str]] = []
         for document, digest in zip(batch, hashes, strict=True):
             where = document.origin or document.name
@@ -106,17 +164,16 @@ class DocumentStore(StoreBase):
             problem = models.document_name_problem(document.name)
             if problem:
                 raise ImportFormatError(f"{where}: the document name {document.name!r} {problem}")
-            if digest in stored or digest in run:
-                _, existing = stored.get(digest) or run[digest]
+            if digest in stored or digest in known:
+                _, existing = stored.get(digest) or known[digest]
                 # Another annotator's line of a document this run already added is no skip.
                 if digest in stored or existing != document.name:
-                    why = (
-                        "already imported"
-                        if digest in stored
-                        else "same text earlier in this import"
-                    )
-                    summary.skipped.append((document.name, f"{why} as {existing}"))
-                run.setdefault(digest, stored.get(digest) or run[digest])
+                    if digest in stored:
+                        why, kind = "already imported", "stored"
+                    else:
+                        why, kind = "same text earlier in this import", "repeated"
+                    summary.skip(document.name, f"{why} as {existing}", kind)
+                known.setdefault(digest, stored.get(digest) or known[digest])
                 continue
             if names.get(document.name, stored_names.get(document.name)) not in (None, digest):
                 # The name is another text's: "news-000002" made up from a line number (the
@@ -144,13 +201,15 @@ class DocumentStore(StoreBase):
                         " by other texts; give the document another name"
                     )
             names[document.name] = digest
-            run[digest] = (-1, document.name)
+            known[digest] = (-1, document.name)
             fresh.append((document, digest))
         if fresh:
-            rows: list[dict[str, Any]] = []
-            tokenized = tokenize_many((document.text for document, _ in fresh), len(fresh))
-            for (document, digest), tokens in zip(fresh, tokenized, strict=True):
-                rows.append(_document_row(document, digest, tokens))
+            missing = [document.text for document, digest in fresh if digest not in tokens]
+            late = iter(tokenize_many(missing, len(missing))) if missing else iter(())
+            rows = [
+                _document_row(document, digest, tokens.get(digest) or next(late))
+                for document, digest in fresh
+            ]
             session.exec(insert(models.Document), params=rows)
             new_hashes = [digest for _, digest in fresh]
             for document_id, digest in session.exec(
@@ -159,64 +218,47 @@ class DocumentStore(StoreBase):
                 )
             ):
                 assert document_id is not None
-                run[digest] = (document_id, run[digest][1])
+                known[digest] = (document_id, known[digest][1])
             summary.imported.extend(document.name for document, _ in fresh)
-        return [run[digest][0] for digest in hashes]
+        return [(known[digest][0], digest) for digest in hashes]
 
     def _import_annotations(
         self,
         session: Session,
         document: NewDocument,
         document_id: int,
+        tokens: Tokenization | None,
         align: AlignMode,
         replace: bool,
         summary: ImportSummary,
+        run: _Run,
     ) -> None:
         """Store the annotations a record carries, checked like any change."""
-        row = session.get(models.Document, document_id)
-        assert row is not None
-        data = _document_data(row)
+        if tokens is None:  # a text stored before: its stored tokens are the ones to fit
+            row = session.get(models.Document, document_id)
+            assert row is not None
+            tokens = _document_data(row).tokens
+        name = run.documents.get(text_hash(document.text), (0, document.name))[1]
         where = document.origin or document.name
         for new in document.annotations:
             self.check_labels(None, new.stance, new.topics, where)
+            for span in new.spans:
+                self.check_labels(span.label, span.stance, span.topics, where)
             if new.status not in models.STATUSES:
                 raise ImportFormatError(
                     f"{where}: status {new.status!r} must be one of {', '.join(models.STATUSES)}"
                 )
-            spans: list[dict[str, Any]] = []
-            seen: set[tuple[int, int, str]] = set()
-            for span in new.spans:
-                self.check_labels(span.label, span.stance, span.topics, where)
-                start, end = span.start, span.end
-                if align != "strict":
-                    snapped = data.tokens.align(start, end, align)
-                    if snapped is not None:
-                        start, end = data.tokens.char_span(*snapped)
-                        covered = data.text[start:end]
-                        start += len(covered) - len(covered.lstrip())
-                        end -= len(covered) - len(covered.rstrip())
-                token_start, token_end = self.check_span(data, start, end, where)
-                if (start, end, span.label) in seen:
-                    continue
-                seen.add((start, end, span.label))
-                spans.append(
-                    {
-                        "start": start,
-                        "end": end,
-                        "token_start": token_start,
-                        "token_end": token_end,
-                        "label": span.label,
-                        "stance": span.stance,
-                        "topics": dumps(sorted(set(span.topics))),
-                    }
+            spans = span_rows(document.text, tokens, name, new.spans, align, where)
+            stored = self._store_annotation(session, document_id, new, spans, replace, where, run)
+            if stored is None:
+                summary.skip(
+                    document.name,
+                    f"{new.annotator} already annotated it (use --replace)",
+                    "kept",
                 )
-            if self._store_annotation(session, document_id, new, spans, replace, where):
-                summary.annotations += 1
-                summary.spans += len(spans)
-            else:
-                summary.skipped.append(
-                    (document.name, f"{new.annotator} already annotated it (use --replace)")
-                )
+                continue
+            summary.annotations += stored[0]
+            summary.spans += stored[1]
 
     def _store_annotation(
         self,
@@ -226,8 +268,14 @@ class DocumentStore(StoreBase):
         spans: list[dict[str, Any]],
         replace: bool,
         where: str,
-    ) -> bool:
+        run: _Run,
+    ) -> tuple[int, int] | None:
+        """Store one annotation: ``(annotations, spans)`` added, or None if the annotator's
+        own labels of the document are kept instead."""
         name = check_annotator_name(new.annotator, where)
+        problem = models.note_problem(new.note)
+        if problem:
+            raise ImportFormatError(f"{where}: field 'note' {problem}")
         annotator = session.exec(
             select(models.Annotator).where(col(models.Annotator.name) == name)
         ).first()
@@ -240,13 +288,15 @@ class DocumentStore(StoreBase):
             .where(col(models.Annotation.document_id) == document_id)
             .where(col(models.Annotation.annotator_id) == annotator.id)
         ).first()
+        if annotation is not None and annotation.id in run.annotations:
+            return 0, self._merge_annotation(session, annotation, new, spans, where)
         if annotation is not None:
             has_spans = session.exec(
                 select(models.Span.id).where(col(models.Span.annotation_id) == annotation.id)
             ).first()
             untouched = annotation.status == "todo" and not annotation.stance and not has_spans
             if not (replace or untouched):
-                return False
+                return None
             session.exec(delete(models.Span).where(col(models.Span.annotation_id) == annotation.id))
             # The replaced labels' history no longer matches the rows: nothing left to undo.
             session.exec(
@@ -263,9 +313,6 @@ class DocumentStore(StoreBase):
         annotation.status = new.status
         annotation.stance = new.stance
         annotation.topics = dumps(sorted(set(new.topics)))
-        problem = models.note_problem(new.note)
-        if problem:
-            raise ImportFormatError(f"{where}: field 'note' {problem}")
         annotation.note = new.note
         annotation.seconds = max(new.seconds, 0.0)
         # An imported file's own time is kept, so exporting it again gives the same file.
@@ -273,10 +320,63 @@ class DocumentStore(StoreBase):
         session.add(annotation)
         session.flush()
         assert annotation.id is not None
+        run.annotations.add(annotation.id)
         if spans:
             session.exec(
                 insert(models.Span), params=[{"annotation_id": annotation.id, **s} for s in spans]
             )
+        self._log_import(session, annotation, new, len(spans), where)
+        return 1, len(spans)
+
+    def _merge_annotation(
+        self,
+        session: Session,
+        annotation: models.Annotation,
+        new: NewAnnotation,
+        spans: list[dict[str, Any]],
+        where: str,
+    ) -> int:
+        """Add a second record's labels to the annotation the same import wrote from an
+        earlier one (Prodigy writes one task per label or per pass): spans and topics are
+        joined, a stance fills an empty one, the status is the most finished of the two (a
+        done task over a skipped one), notes are joined. The spans added."""
+        assert annotation.id is not None
+        have = set(
+            session.exec(
+                select(models.Span.start, models.Span.end, models.Span.label).where(
+                    col(models.Span.annotation_id) == annotation.id
+                )
+            ).all()
+        )
+        added = [s for s in spans if (s["start"], s["end"], s["label"]) not in have]
+        if added:
+            session.exec(
+                insert(models.Span), params=[{"annotation_id": annotation.id, **s} for s in added]
+            )
+        topics = set(orjson.loads(annotation.topics or "[]")) | set(new.topics)
+        annotation.topics = dumps(sorted(topics))
+        annotation.stance = annotation.stance or new.stance
+        if _FINISHED.index(new.status) > _FINISHED.index(annotation.status):
+            annotation.status = new.status
+        if new.note and new.note not in annotation.note:
+            annotation.note = f"{annotation.note}\n{new.note}" if annotation.note else new.note
+            problem = models.note_problem(annotation.note)
+            if problem:
+                raise ImportFormatError(
+                    f"{where}: field 'note' (joined with the earlier) {problem}"
+                )
+        annotation.seconds += max(new.seconds, 0.0)
+        if new.timestamp is not None:
+            annotation.updated_at = max(annotation.updated_at, new.timestamp)
+        session.add(annotation)
+        self._log_import(session, annotation, new, len(added), where)
+        return len(added)
+
+    @staticmethod
+    def _log_import(
+        session: Session, annotation: models.Annotation, new: NewAnnotation, spans: int, where: str
+    ) -> None:
+        assert annotation.id is not None
         session.add(
             models.Event(
                 annotation_id=annotation.id,
@@ -285,13 +385,12 @@ class DocumentStore(StoreBase):
                 entity="annotation",
                 entity_id=annotation.id,
                 after=dumps(
-                    {"origin": where, "spans": len(spans), "status": new.status}
+                    {"origin": where, "spans": spans, "status": new.status}
                     | ({"answer": new.answer} if new.answer is not None else {})
                 ),
                 state=models.EVENT_META,
             )
         )
-        return True
 
     # -- reading ------------------------------------------------------------------------------
 

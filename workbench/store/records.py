@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, NamedTuple, cast
+from typing import Any, Final, NamedTuple, cast
 
 import orjson
 
@@ -126,6 +126,17 @@ class AnnotationInfo:
     spans: tuple[SpanInfo, ...] = ()
 
 
+SKIP_KINDS: Final = {
+    "stored": ("text already imported", "texts already imported"),
+    "repeated": ("text given twice", "texts given twice"),
+    "kept": (
+        "annotation kept as it was (--replace overwrites it)",
+        "annotations kept as they were (--replace overwrites them)",
+    ),
+}
+"""What an import skips, singular and plural, by the key :meth:`ImportSummary.skip` takes."""
+
+
 @dataclass
 class ImportSummary:
     """What an import did: names imported, names skipped as duplicates (with why), and the
@@ -141,6 +152,17 @@ class ImportSummary:
     not_kept: dict[str, int] = field(default_factory=dict)
     """What the input held that was not imported, counted by description (see
     :attr:`NewDocument.dropped`), most frequent first."""
+    skip_counts: dict[str, int] = field(default_factory=dict)
+    """The skipped entries counted by what they are (a key of :data:`SKIP_KINDS`), for a
+    summary line that says what was skipped and why."""
+    invalid: list[str] = field(default_factory=list)
+    """Lines and files left out as invalid (``--skip-invalid``), each ``file:line: reason``."""
+
+    def skip(self, name: str, why: str, kind: str) -> None:
+        assert kind in SKIP_KINDS
+        """Record a document (or one annotation of it) left as it was, and why."""
+        self.skipped.append((name, why))
+        self.skip_counts[kind] = self.skip_counts.get(kind, 0) + 1
 
 
 @dataclass(frozen=True)
