@@ -433,7 +433,7 @@ def test_jsonl_without_labels_imports_documents_only(store: Store, workdir: Path
     assert store.annotators() == []
     stored = documents(store)
     assert stored["summit"].text == SMALL_TEXTS["summit"]
-    assert stored["summit"].meta == {"id": 7}
+    assert stored["summit"].meta == {"source": "wire", "id": 7}  # kept whole (issue 11.11)
     assert stored["batch-000003"].text == SMALL_TEXTS["energy"]
 
 

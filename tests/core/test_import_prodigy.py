@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from test_formats_prodigy_doccano import SENTENCE, annotation, write_jsonl
 
+from workbench.export.jsonl import export_jsonl
 from workbench.importer import import_paths
 from workbench.store import Store
 
@@ -45,3 +47,49 @@ def test_spans_of_a_rejected_task_are_not_labels(store: Store, workdir: Path) ->
     text = repr(summary)
     assert "spans of rejected or ignored tasks (not labels)" in text
     assert "relations" in text and "'foo'" in text
+
+
+def test_a_prodigy_tasks_identity_and_meta_are_written_back(store: Store, workdir: Path) -> None:
+    """``meta`` whole, ``_view_id``, and the task's own hashes while its labels are unchanged
+    (issue 11.11)."""
+    task = {
+        "text": SENTENCE,
+        "meta": {"source": "BBC News", "section": "politics"},
+        "_input_hash": -1_234_567,
+        "_task_hash": 987_654,
+        "_view_id": "spans_manual",
+        "spans": [{"start": 0, "end": 2, "label": "FACT"}],
+        "answer": "accept",
+        "_annotator_id": "kim",
+    }
+    import_paths(store, [write_jsonl(workdir / "tasks.jsonl", task)])
+    out = workdir / "out.jsonl"
+    export_jsonl(store, out=out, source="kim", status="any", format="workbench")
+    line = orjson.loads(out.read_bytes())
+    assert line["meta"] == {"name": "tasks-000001", "source": "BBC News", "section": "politics"}
+    assert (line["_input_hash"], line["_task_hash"], line["_view_id"]) == (
+        -1_234_567,
+        987_654,
+        "spans_manual",
+    )
+    kim = annotation(store, "tasks-000001", "kim")
+    store.set_stance(kim.id, "CRITICAL")  # changed: no longer the imported task
+    export_jsonl(store, out=out, source="kim", status="any", format="workbench")
+    changed = orjson.loads(out.read_bytes())
+    assert (changed["_input_hash"], changed["_view_id"]) == (-1_234_567, "spans_manual")
+    assert changed["_task_hash"] != 987_654
+
+
+def test_merged_tasks_keep_the_input_hash_but_no_task_hash(store: Store, workdir: Path) -> None:
+    base = {"text": SENTENCE, "_input_hash": 42, "_annotator_id": "kim", "answer": "accept"}
+    path = write_jsonl(
+        workdir / "passes.jsonl",
+        {**base, "_task_hash": 1, "label": "ENERGY"},
+        {**base, "_task_hash": 2, "label": "ECONOMY"},
+    )
+    import_paths(store, [path])
+    out = workdir / "out.jsonl"
+    export_jsonl(store, out=out, source="kim", status="any", format="workbench")
+    line = orjson.loads(out.read_bytes())
+    assert line["_input_hash"] == 42 and line["_task_hash"] not in (1, 2)
+    assert line["topics"] == ["ECONOMY", "ENERGY"]

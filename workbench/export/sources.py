@@ -140,6 +140,7 @@ def iter_records(
                     timestamp=row.updated_at,
                     spans=page.spans.get(row.id, ()),
                     answer=page.answers.get(row.id),
+                    task=page.tasks.get(row.id),
                 )
                 for row in rows
             ]

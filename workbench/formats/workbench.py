@@ -20,6 +20,7 @@ from workbench.store.records import (
     NewAnnotation,
     NewDocument,
     SpanRow,
+    TaskIds,
 )
 
 ANSWER_STATUS: Final = {"accept": "done", "ignore": "skipped", "reject": "skipped"}
@@ -69,6 +70,11 @@ def workbench_record(
     seconds = expect(obj, "seconds", (int, float), where) or 0.0
     if seconds < 0 or (timestamp is not None and timestamp < 0):
         raise ImportFormatError(f"{where}: fields '_timestamp' and 'seconds' must not be negative")
+    task = TaskIds(
+        expect(obj, "_input_hash", int, where),
+        expect(obj, "_task_hash", int, where),
+        expect(obj, "_view_id", str, where),
+    )
     if answer is not None and answer not in ANSWER_STATUS:
         raise ImportFormatError(f"{where}: field 'answer' must be accept, ignore or reject")
     if status is None and answer is not None:
@@ -83,7 +89,8 @@ def workbench_record(
         or expect(obj, "_annotator_id", str, where)
         or expect(obj, "_session_id", str, where)
     )
-    extra = {k: v for k, v in meta.items() if k not in ("name", "annotator", "source")}
+    # The metadata is kept whole, but for what describes one annotation, not the document.
+    extra = {k: v for k, v in meta.items() if k not in ("name", "annotator")}
     if answer is not None:
         extra["answer"] = answer
     annotations: tuple[NewAnnotation, ...] = ()
@@ -105,6 +112,7 @@ def workbench_record(
                 spans=spans,
                 timestamp=None if timestamp is None else float(timestamp),
                 answer=answer,
+                task=task if task != TaskIds() else None,
             ),
         )
     given = (name or "").strip()
@@ -155,9 +163,25 @@ def _hash32_end(digest: Any, *parts: bytes) -> int:
 
 
 def _meta(document: ExportDocument, source: str) -> dict[str, Any]:
-    meta = {"name": document.name, "source": source}
+    """The line's ``meta``: the name, the document's own ``source`` (Prodigy's, or the file a
+    text came from) or else the export's, then the rest of the document's metadata."""
+    meta = {"name": document.name, "source": document.meta.get("source", source)}
     meta.update((k, v) for k, v in document.meta.items() if k not in META_RESERVED)
     return meta
+
+
+def _task_fields(record: ExportRecord, input_hash: int, task_hash: int) -> tuple[int, int, bytes]:
+    """``_input_hash``, ``_task_hash`` and the ``_view_id`` piece (``b""`` or
+    ``,"_view_id":...``) of a line: the imported task's own where it recorded them."""
+    task = record.task
+    if task is None:
+        return input_hash, task_hash, b""
+    view = b',"_view_id":' + orjson.dumps(task.view_id) if task.view_id is not None else b""
+    return (
+        input_hash if task.input_hash is None else task.input_hash,
+        task_hash if task.task_hash is None else task.task_hash,
+        view,
+    )
 
 
 def _answer(record: ExportRecord) -> str | None:
@@ -201,6 +225,7 @@ class WorkbenchLines:
         spans = orjson.dumps([span_object(span) for span in record.spans])
         labels = orjson.dumps([record.stance, record.topics])
         task_hash = _hash32_end(self._task_hash.copy(), spans, labels)
+        input_hash, task_hash, view = _task_fields(record, self._input_hash, task_hash)
         rest: dict[str, Any] = {"spans": orjson.Fragment(spans)}
         answer = _answer(record)
         if answer is not None:
@@ -218,8 +243,8 @@ class WorkbenchLines:
         return [
             b'{"text":',
             self._text,
-            b',"meta":%s,"_input_hash":%d,"_task_hash":%d,"tokens":'
-            % (self._meta, self._input_hash, task_hash),
+            b',"meta":%s,"_input_hash":%d,"_task_hash":%d%s,"tokens":'
+            % (self._meta, input_hash, task_hash, view),
             self._tokens,
             b"," + tail[1:],
         ]
@@ -263,14 +288,17 @@ def workbench_line_plain(record: ExportRecord, source: str) -> bytes:
         spans.append(item)
     labels = orjson.dumps([record.stance, record.topics])
     task_hash = hash32(str(input_hash).encode(), orjson.dumps(spans), labels)
+    task = record.task or TaskIds()
     line: dict[str, Any] = {
         "text": document.text,
         "meta": _meta(document, source),
-        "_input_hash": input_hash,
-        "_task_hash": task_hash,
-        "tokens": orjson.loads(tokens_json_plain(document.text, document.tokens)),
-        "spans": spans,
+        "_input_hash": input_hash if task.input_hash is None else task.input_hash,
+        "_task_hash": task_hash if task.task_hash is None else task.task_hash,
     }
+    if task.view_id is not None:
+        line["_view_id"] = task.view_id
+    line["tokens"] = orjson.loads(tokens_json_plain(document.text, document.tokens))
+    line["spans"] = spans
     answer = _answer(record)
     if answer is not None:
         line["answer"] = answer

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from workbench import models
 from workbench.store.engine import Database
-from workbench.store.records import SpanRow, TopicsDecoder, span_row
+from workbench.store.records import SpanRow, TaskIds, TopicsDecoder, span_row
 
 NAME_BATCH = 500
 """Names looked up per query: far below every database's limit on bound parameters."""
@@ -266,12 +266,13 @@ _annotation_row = cast(
 class ExportPage:
     """A page of documents (by name) with their counted annotations (by document, then
     annotator name), each annotation's spans (by start, longest first, then claim type) and
-    the answer an import recorded for its skipped annotations."""
+    the answer and Prodigy task identity imports recorded (:func:`_import_records`)."""
 
     documents: list[ExportDocumentRow]
     annotations: list[ExportAnnotationRow]
     spans: dict[int, list[SpanRow]]
     answers: dict[int, str]
+    tasks: dict[int, TaskIds]
 
 
 def _export_conditions(
@@ -406,8 +407,8 @@ def _export_page(
     ]
     annotations.sort(key=lambda row: (position[row.document_id], row.annotator))
     spans = _export_spans(connection, [row.id for row in annotations])
-    skipped = [row.id for row in annotations if row.status == "skipped"]
-    return ExportPage(documents, annotations, spans, _import_answers(connection, skipped))
+    answers, tasks = _import_records(connection, annotations)
+    return ExportPage(documents, annotations, spans, answers, tasks)
 
 
 _start = attrgetter("start")
@@ -468,23 +469,43 @@ def _export_spans(connection: Any, annotation_ids: list[int]) -> dict[int, list[
     return spans
 
 
-def _import_answers(connection: Any, annotation_ids: list[int]) -> dict[int, str]:
-    """The Prodigy answer each annotation's latest import recorded (if it recorded one)."""
+def _import_records(
+    connection: Any, annotations: list[ExportAnnotationRow]
+) -> tuple[dict[int, str], dict[int, TaskIds]]:
+    """What the imports of these annotations recorded: the Prodigy answer of each skipped one
+    (its latest import's, if that recorded one) and each one's Prodigy task identity (its
+    task hash only while the annotation is as that import left it)."""
     answers: dict[int, str] = {}
-    if not annotation_ids:
-        return answers
+    tasks: dict[int, TaskIds] = {}
+    if not annotations:
+        return answers, tasks
+    updated = {row.id: row.updated_at for row in annotations}
+    skipped = {row.id for row in annotations if row.status == "skipped"}
     query = (
         select(col(models.Event.annotation_id), col(models.Event.after))
         .where(
-            col(models.Event.annotation_id).in_(annotation_ids),
+            col(models.Event.annotation_id).in_(list(updated)),
             col(models.Event.action) == "import",
         )
         .order_by(col(models.Event.id))
     )
     for annotation_id, after in connection.execute(query):
-        answer = orjson.loads(after).get("answer") if after else None
-        if isinstance(answer, str):
+        record = orjson.loads(after) if after else {}
+        answer = record.get("answer")
+        if annotation_id in skipped and isinstance(answer, str):
             answers[annotation_id] = answer
         else:
             answers.pop(annotation_id, None)
-    return answers
+        earlier = tasks.pop(annotation_id, TaskIds())
+        if "at" not in record and not record.get("merged"):
+            continue
+        task = TaskIds(
+            record.get("_input_hash", earlier.input_hash if record.get("merged") else None),
+            None if record.get("merged") else record.get("_task_hash"),
+            record.get("_view_id", earlier.view_id if record.get("merged") else None),
+        )
+        if record.get("at") != updated[annotation_id]:
+            task = task._replace(task_hash=None)  # changed since: no longer that task
+        if task != TaskIds():
+            tasks[annotation_id] = task
+    return answers, tasks

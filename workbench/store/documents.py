@@ -369,12 +369,18 @@ class DocumentStore(StoreBase):
         if new.timestamp is not None:
             annotation.updated_at = max(annotation.updated_at, new.timestamp)
         session.add(annotation)
-        self._log_import(session, annotation, new, len(added), where)
+        self._log_import(session, annotation, new, len(added), where, merged=True)
         return len(added)
 
     @staticmethod
     def _log_import(
-        session: Session, annotation: models.Annotation, new: NewAnnotation, spans: int, where: str
+        session: Session,
+        annotation: models.Annotation,
+        new: NewAnnotation,
+        spans: int,
+        where: str,
+        *,
+        merged: bool = False,
     ) -> None:
         assert annotation.id is not None
         session.add(
@@ -387,6 +393,7 @@ class DocumentStore(StoreBase):
                 after=dumps(
                     {"origin": where, "spans": spans, "status": new.status}
                     | ({"answer": new.answer} if new.answer is not None else {})
+                    | _task_record(new, annotation, merged)
                 ),
                 state=models.EVENT_META,
             )
@@ -523,6 +530,23 @@ class DocumentStore(StoreBase):
                 )
             )
         return result
+
+
+def _task_record(new: NewAnnotation, annotation: models.Annotation, merged: bool) -> dict[str, Any]:
+    """What an import event keeps of a Prodigy task's identity: its hashes and view, and the
+    annotation's time then (the task hash is written back only while it has not changed). Two
+    tasks merged into one annotation are neither task: only the input hash and view stay."""
+    task = new.task
+    if task is None:
+        return {"merged": True} if merged else {}
+    kept: dict[str, Any] = {"at": annotation.updated_at} | ({"merged": True} if merged else {})
+    if task.input_hash is not None:
+        kept["_input_hash"] = task.input_hash
+    if task.task_hash is not None and not merged:
+        kept["_task_hash"] = task.task_hash
+    if task.view_id is not None:
+        kept["_view_id"] = task.view_id
+    return kept
 
 
 def _document_row(document: NewDocument, digest: str, tokens: Tokenization) -> dict[str, Any]:

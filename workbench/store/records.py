@@ -23,6 +23,16 @@ class NewSpan:
     topics: tuple[str, ...] = ()
 
 
+class TaskIds(NamedTuple):
+    """A Prodigy task's identity as its file gave it: ``_input_hash``, ``_task_hash`` and
+    ``_view_id`` (any may be missing). An export writes them back as they were (the task hash
+    only while the labels are the imported ones), so Prodigy knows its tasks again."""
+
+    input_hash: int | None = None
+    task_hash: int | None = None
+    view_id: str | None = None
+
+
 @dataclass(frozen=True)
 class NewAnnotation:
     """One annotator's labels of a document, read from an input file."""
@@ -38,6 +48,8 @@ class NewAnnotation:
     """When the labels were last changed (Unix seconds); None means now."""
     answer: str | None = None
     """A Prodigy answer (``accept``, ``ignore``, ``reject``), kept in the import's event."""
+    task: TaskIds | None = None
+    """The Prodigy task's own identity, kept in the import's event and written back."""
 
 
 @dataclass(frozen=True)
@@ -271,3 +283,6 @@ class ExportRecord(NamedTuple):
     """By start, longest first, then claim type; token ends exclusive."""
     answer: str | None = None
     """The answer an import recorded (``reject`` is told apart from ``ignore`` this way)."""
+    task: TaskIds | None = None
+    """The Prodigy identity an import recorded; ``task_hash`` only while the labels are still
+    the imported ones."""
