@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -206,7 +207,7 @@ def test_unitizing_alpha_and_confusion(two: Store) -> None:
                 for who, phrases in marks.items()
             },
         )
-        for name in sorted(SMALL_TEXTS)  # laid end to end in name order
+        for name in sorted(SMALL_TEXTS)  # pooled (the order does not matter)
     ]
     expected = alpha_unitizing(documents)
     assert spans["alpha_u"] == pytest.approx(expected.overall.value, abs=1e-9)
@@ -489,6 +490,30 @@ def test_tallies_and_unitizing_equal_the_metric_functions(seed: int) -> None:
         assert result_u.overall.value == pytest.approx(expected_u.overall.value, abs=1e-9)
     for label, score in expected_u.per_label.items():
         assert result_u.per_label[label].value == pytest.approx(score.value, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_unitizing_alpha_does_not_depend_on_document_names(seed: int) -> None:
+    """Renaming the documents reorders the corpus (it is sorted by name): alpha_U stays."""
+    bulk, _ = random_bulk(seed)
+    selection = Selection({"a": 1, "b": 2, "c": 3}, ("done",), None, explicit_annotators=True)
+    names = list(bulk.documents.name)
+    random.Random(seed).shuffle(names)
+    renamed = dataclasses.replace(
+        bulk, documents=dataclasses.replace(bulk.documents, name=names[::-1])
+    )
+    results = [
+        unitizing(build_corpus(columns, selection, default_scheme())) for columns in (bulk, renamed)
+    ]
+    first, second = results
+    assert first.documents == second.documents
+    assert first.overall.undefined == second.overall.undefined
+    if first.overall.value is not None:
+        assert second.overall.value == pytest.approx(first.overall.value, abs=1e-12)
+    assert first.per_label.keys() == second.per_label.keys()
+    for label, score in first.per_label.items():
+        if score.value is not None:
+            assert second.per_label[label].value == pytest.approx(score.value, abs=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(60))
