@@ -244,6 +244,57 @@ def test_documents_are_ranked_worst_first_with_their_worst_field(two: Store) -> 
     assert summit["coders"] == 2
 
 
+def test_exactly_equal_disagreements_are_ordered_by_name(small_store: Store) -> None:
+    """Both disagreements are exactly 1/6, reached through different float operations."""
+    energy_text = SMALL_TEXTS["energy"]
+    gas, pipeline = "Russia will sell more gas to China", "The Power of Siberia 2 pipeline"
+    assert gas in energy_text and pipeline in energy_text
+    # energy: same stance (1), same topics (1), spans F1 2 * 1 / (2 + 1 + 1) = 1/2 (the second
+    # span differs in claim type): 1 - (1 + 1 + 1/2) / 3 = 1/6.
+    for who, second in (("ann", "FACT"), ("bob", "OPINION")):
+        annotate(
+            small_store,
+            who,
+            "energy",
+            stance="CRITICAL",
+            topics=["ENERGY"],
+            spans=[(gas, "FACT"), (pipeline, second)],
+        )
+    # summit: no stance, same topics (1), spans F1 2 * 1 / (2 + 1) = 2/3: 1 - (1 + 2/3) / 2.
+    annotate(small_store, "ann", "summit", topics=["ECONOMY"], spans=ANN_SPANS[:1])
+    annotate(small_store, "bob", "summit", topics=["ECONOMY"], spans=ANN_SPANS)
+    assert 1 - (1 + 1 + 1 / 2) / 3 != 1 - (1 + 2 / 3) / 2  # the float paths differ
+    documents = agreement_report(small_store)["documents"]
+    energy, summit = sorted(documents, key=lambda document: str(document["name"]))
+    # The figures are still the floats (printed as they are), one of them the larger...
+    assert energy["disagreement"] == pytest.approx(1 / 6, abs=1e-15)
+    assert summit["disagreement"] == pytest.approx(1 / 6, abs=1e-15)
+    assert summit["disagreement"] > energy["disagreement"]
+    # ... but the disagreements are equal, so the names decide.
+    assert [d["name"] for d in documents] == ["energy", "summit"]
+
+
+def test_exactly_equal_field_agreements_tie_to_the_first_field(small_store: Store) -> None:
+    """summit's topics and spans agreements are both exactly 7/18; the floats differ."""
+    claims = [phrase for phrase, _ in ANN_SPANS] + ["Analysts expect closer ties"]
+    marks = {
+        # topics: 1, 1/12, 1/12 over the three pairs (MASI: J = 1/4, M = 1/3): 7/18.
+        # spans (one claim type, no overlaps): F1 2/3, 0, 1/2 over the three pairs: 7/18.
+        "ann": (["ECONOMY", "ENERGY"], claims[:1]),
+        "bob": (["ECONOMY", "ENERGY"], claims[:2]),
+        "cy": (["ECONOMY", "SECURITY", "DIPLOMACY"], claims[1:]),
+    }
+    for who, (topics, phrases) in marks.items():
+        spans = [(phrase, "FACT") for phrase in phrases]
+        annotate(small_store, who, "summit", stance="SUPPORTIVE", topics=topics, spans=spans)
+    (summit,) = agreement_report(small_store)["documents"]
+    topics, spans = summit["agreement"]["topics"], summit["agreement"]["spans"]
+    assert topics == pytest.approx(7 / 18, abs=1e-15)
+    assert spans == pytest.approx(7 / 18, abs=1e-15)
+    assert spans < topics  # the floats differ in their last bits
+    assert summit["worst_field"] == "topics"  # ties: stance, topics, spans
+
+
 def test_documents_only_one_annotator_finished_are_listed_apart(two: Store) -> None:
     """Not compared (nothing to compare), but named with whose work they are: gold needs them."""
     annotate(two, "bob", "energy", status="in_progress")  # bob's energy no longer counts

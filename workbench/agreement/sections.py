@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,7 @@ from workbench.agreement.coefficients import (
     gwet_ac1,
     jaccard_distance,
     masi_distance,
+    masi_similarity,
     percent_agreement,
     scott_pi,
 )
@@ -22,6 +25,7 @@ from workbench.agreement.corpus_alpha import alpha_set_distance, unitizing
 from workbench.agreement.score import Score
 from workbench.agreement.spans import PrecisionRecallF1
 from workbench.agreement.tallies import PairTally, overlap_confusion
+from workbench.agreement.ties import worst_fields, worst_first
 
 FIELDS = ("stance", "topics", "spans")
 """The fields a document's disagreement averages, in the order ties are broken."""
@@ -250,23 +254,22 @@ def ranked_documents(
     defined = ~np.isnan(table)
     compared = np.flatnonzero(defined.any(axis=0))
     mean = np.nanmean(table[:, compared], axis=0) if compared.size else np.zeros(0)
-    worst = (
-        np.nanargmin(np.where(defined, table, np.inf)[:, compared], axis=0)
-        if compared.size
-        else compared
-    )
     disagreement = 1.0 - mean
-    names = (
-        np.array(corpus.documents, dtype=object)[compared] if compared.size else np.zeros(0, object)
-    )
-    order = np.lexsort((names, -disagreement)) if compared.size else compared
+    names = [corpus.documents[document] for document in compared.tolist()]
+
+    @cache
+    def exact(position: int) -> tuple[Fraction | None, ...]:
+        return _exact_agreement(corpus, pairs, overlap, int(compared[position]))
+
+    worst = worst_fields(table[:, compared], exact)
+    order = worst_first(disagreement, names, lambda position: 1 - _mean(exact(position)))
     reasons = {
         "stance": "fewer than two annotators chose a stance",
         "topics": "fewer than two annotators annotated it",
         "spans": "no pair of annotators who both annotated it marked any span",
     }
     rows: list[dict[str, Any]] = []
-    for position in order.tolist():
+    for position in order:
         document = int(compared[position])
         fields: dict[str, Any] = {}
         for row, field in enumerate(FIELDS):
@@ -280,12 +283,45 @@ def ranked_documents(
             {
                 "name": corpus.documents[document],
                 "disagreement": float(disagreement[position]),
-                "worst_field": FIELDS[int(worst[position])],
+                "worst_field": FIELDS[worst[position]],
                 "coders": int(corpus.counted[:, document].sum()),
                 "agreement": fields,
             }
         )
     return rows
+
+
+def _exact_agreement(
+    corpus: Corpus,
+    pairs: list[tuple[int, int]],
+    overlap: dict[tuple[int, int], PairTally],
+    document: int,
+) -> tuple[Fraction | None, ...]:
+    """One document's agreement per field (as ``ranked_documents`` defines it) as fractions,
+    None where undefined: what decides ties, which the float figures cannot."""
+    sums = dict.fromkeys(FIELDS, Fraction(0))
+    counts = dict.fromkeys(FIELDS, 0)
+    for a, b in pairs:
+        stance_a, stance_b = corpus.stance[a, document], corpus.stance[b, document]
+        if not (np.isnan(stance_a) or np.isnan(stance_b)):
+            sums["stance"] += int(stance_a == stance_b)
+            counts["stance"] += 1
+        if not (corpus.counted[a, document] and corpus.counted[b, document]):
+            continue
+        sets = corpus.topic_sets
+        topics_a, topics_b = corpus.topic_set[a, document], corpus.topic_set[b, document]
+        sums["topics"] += masi_similarity(sets[topics_a], sets[topics_b])
+        counts["topics"] += 1
+        tp, fp, fn = (int(count) for count in overlap[(a, b)].per_document[document])
+        if 2 * tp + fp + fn:
+            sums["spans"] += Fraction(2 * tp, 2 * tp + fp + fn)
+            counts["spans"] += 1
+    return tuple(sums[f] / counts[f] if counts[f] else None for f in FIELDS)
+
+
+def _mean(values: tuple[Fraction | None, ...]) -> Fraction:
+    defined = [value for value in values if value is not None]
+    return sum(defined, Fraction(0)) / len(defined)
 
 
 def _masi_similarity(
