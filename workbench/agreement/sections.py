@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -16,7 +14,6 @@ from workbench.agreement.coefficients import (
     gwet_ac1,
     jaccard_distance,
     masi_distance,
-    masi_similarity,
     percent_agreement,
     scott_pi,
 )
@@ -25,7 +22,7 @@ from workbench.agreement.corpus_alpha import alpha_set_distance, unitizing
 from workbench.agreement.score import Score
 from workbench.agreement.spans import PrecisionRecallF1
 from workbench.agreement.tallies import PairTally, overlap_confusion
-from workbench.agreement.ties import worst_fields, worst_first
+from workbench.agreement.ties import ExactAgreement, worst_fields, worst_first
 
 FIELDS = ("stance", "topics", "spans")
 """The fields a document's disagreement averages, in the order ties are broken."""
@@ -257,12 +254,9 @@ def ranked_documents(
     disagreement = 1.0 - mean
     names = [corpus.documents[document] for document in compared.tolist()]
 
-    @cache
-    def exact(position: int) -> tuple[Fraction | None, ...]:
-        return _exact_agreement(corpus, pairs, overlap, int(compared[position]))
-
-    worst = worst_fields(table[:, compared], exact)
-    order = worst_first(disagreement, names, lambda position: 1 - _mean(exact(position)))
+    exact = ExactAgreement(corpus, pairs, overlap, compared)
+    worst = worst_fields(table[:, compared], exact.fields)
+    order = worst_first(disagreement, names, exact.disagreement)
     reasons = {
         "stance": "fewer than two annotators chose a stance",
         "topics": "fewer than two annotators annotated it",
@@ -289,39 +283,6 @@ def ranked_documents(
             }
         )
     return rows
-
-
-def _exact_agreement(
-    corpus: Corpus,
-    pairs: list[tuple[int, int]],
-    overlap: dict[tuple[int, int], PairTally],
-    document: int,
-) -> tuple[Fraction | None, ...]:
-    """One document's agreement per field (as ``ranked_documents`` defines it) as fractions,
-    None where undefined: what decides ties, which the float figures cannot."""
-    sums = dict.fromkeys(FIELDS, Fraction(0))
-    counts = dict.fromkeys(FIELDS, 0)
-    for a, b in pairs:
-        stance_a, stance_b = corpus.stance[a, document], corpus.stance[b, document]
-        if not (np.isnan(stance_a) or np.isnan(stance_b)):
-            sums["stance"] += int(stance_a == stance_b)
-            counts["stance"] += 1
-        if not (corpus.counted[a, document] and corpus.counted[b, document]):
-            continue
-        sets = corpus.topic_sets
-        topics_a, topics_b = corpus.topic_set[a, document], corpus.topic_set[b, document]
-        sums["topics"] += masi_similarity(sets[topics_a], sets[topics_b])
-        counts["topics"] += 1
-        tp, fp, fn = (int(count) for count in overlap[(a, b)].per_document[document])
-        if 2 * tp + fp + fn:
-            sums["spans"] += Fraction(2 * tp, 2 * tp + fp + fn)
-            counts["spans"] += 1
-    return tuple(sums[f] / counts[f] if counts[f] else None for f in FIELDS)
-
-
-def _mean(values: tuple[Fraction | None, ...]) -> Fraction:
-    defined = [value for value in values if value is not None]
-    return sum(defined, Fraction(0)) / len(defined)
 
 
 def _masi_similarity(
