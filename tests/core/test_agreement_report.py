@@ -31,7 +31,9 @@ from workbench.agreement import (
 from workbench.agreement.collect import build_corpus
 from workbench.agreement.corpus_alpha import alpha_set_distance, unitizing
 from workbench.agreement.report import agreement_report, print_agreement
+from workbench.agreement.sections import FIELDS, ranked_documents
 from workbench.agreement.tallies import tally_exact, tally_overlap, tally_tokens
+from workbench.agreement.ties import ExactAgreement
 from workbench.cli import app
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.scheme import default_scheme
@@ -565,6 +567,41 @@ def test_unitizing_alpha_does_not_depend_on_document_names(seed: int) -> None:
     for label, score in first.per_label.items():
         if score.value is not None:
             assert second.per_label[label].value == pytest.approx(score.value, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_exact_figures_that_decide_ties_are_the_reported_ones(seed: int) -> None:
+    """The fractions the review queue breaks ties on equal its float figures, on corpora with
+    random stances, topics and spans (and documents some annotators left out)."""
+    bulk, _ = random_bulk(seed)
+    rng = random.Random(seed)
+    count = len(bulk.annotations.id)
+    stances = [rng.choice([None, "SUPPORTIVE", "CRITICAL"]) for _ in range(count)]
+    topics = [
+        tuple(rng.sample(["ECONOMY", "ENERGY", "SECURITY"], rng.randint(0, 2))) for _ in stances
+    ]
+    bulk = dataclasses.replace(
+        bulk, annotations=dataclasses.replace(bulk.annotations, stance=stances, topics=topics)
+    )
+    selection = Selection({"a": 1, "b": 2, "c": 3}, ("done",), None, explicit_annotators=True)
+    corpus = build_corpus(bulk, selection, default_scheme())
+    pairs = list(itertools.combinations(range(3), 2))
+    overlap = {pair: tally_overlap(corpus, *pair) for pair in pairs}
+    rows = ranked_documents(corpus, pairs, overlap)
+    position = {name: i for i, name in enumerate(sorted(row["name"] for row in rows))}
+    compared = np.array([corpus.documents.index(name) for name in position], dtype=np.int64)
+    exact = ExactAgreement(corpus, pairs, overlap, compared)
+    for row in rows:
+        fields = exact.fields(position[row["name"]])
+        for field, value in zip(FIELDS, fields, strict=True):
+            reported = row["agreement"][field]
+            assert (reported is None) == (value is None), (row["name"], field)
+            if value is not None:
+                assert reported == pytest.approx(float(value), abs=1e-12), (row["name"], field)
+        disagreement = exact.disagreement(position[row["name"]])
+        assert row["disagreement"] == pytest.approx(float(disagreement), abs=1e-12)
+    keys = [(-exact.disagreement(position[row["name"]]), row["name"]) for row in rows]
+    assert keys == sorted(keys)
 
 
 @pytest.mark.parametrize("seed", range(60))
