@@ -604,6 +604,59 @@ def test_the_exact_figures_that_decide_ties_are_the_reported_ones(seed: int) -> 
     assert keys == sorted(keys)
 
 
+def one_document(length: int, spans: Sequence[Sequence[tuple[int, int, str]]]) -> BulkAnnotations:
+    """One document of ``length`` characters (tokens are characters), coder i marking
+    ``spans[i]``."""
+    starts = [start for marked in spans for start, _, _ in marked]
+    ends = [end for marked in spans for _, end, _ in marked]
+    size = len(starts)
+    return BulkAnnotations(
+        AnnotationColumns(
+            id=[i + 1 for i in range(len(spans))],
+            document_id=[1] * len(spans),
+            annotator_id=[i + 1 for i in range(len(spans))],
+            status=["done"] * len(spans),
+            stance=[None] * len(spans),
+            topics=[()] * len(spans),
+        ),
+        SpanColumns(
+            annotation_id=[i + 1 for i, marked in enumerate(spans) for _ in marked],
+            start=starts,
+            end=ends,
+            label=[label for marked in spans for _, _, label in marked],
+            token_start=starts,
+            token_end=ends,
+            stance=[None] * size,
+            topics=[()] * size,
+        ),
+        DocumentColumns([1], ["only"], [length]),
+    )
+
+
+def test_the_corpus_alpha_u_says_when_expected_disagreement_is_zero() -> None:
+    tiled = [(i, i + 1, "FACT") for i in range(4)]
+    selection = Selection({"a": 1, "b": 2}, ("done",), None, explicit_annotators=True)
+    result = unitizing(build_corpus(one_document(4, [tiled, tiled]), selection, default_scheme()))
+    reason = "every coder tiles the text with one-character units, leaving no gap"
+    assert result.per_label["FACT"].undefined == (
+        f"FACT: expected disagreement is zero, as it is only when {reason}"
+    )
+    assert result.overall.undefined == (
+        f"all labels: expected disagreement is zero, as it is only when for every label, {reason}"
+    )
+    whole = [(0, 4, "FACT")]
+    result = unitizing(build_corpus(one_document(4, [whole, whole]), selection, default_scheme()))
+    assert result.overall.value == 1.0  # no gap, but units longer than one character
+
+
+def test_the_corpus_set_alpha_names_the_pairable_values() -> None:
+    # Unit 0: both coders chose {A}; unit 1: only the first coder, {B} (not pairable).
+    ids = np.array([[0, 1], [0, -1]], dtype=np.int64)
+    sets = [frozenset("A"), frozenset("B")]
+    reason = str(alpha_set_distance(ids, sets, masi_distance).undefined)
+    assert "every pairable value" in reason and "at distance zero" in reason
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_set_alpha_equals_alpha_masi_and_jaccard(seed: int) -> None:
     rng = random.Random(seed)

@@ -293,6 +293,29 @@ def test_undefined_cases_say_why() -> None:
         assert reason in str(result.overall.undefined)
 
 
+def test_zero_expected_disagreement_says_the_coders_tile_the_text_with_no_gap() -> None:
+    # D_E is zero only when every coder marks every character as a one-character unit.
+    tiled: list[Span] = [(i, i + 1, "x") for i in range(3)] + [(i, i + 1, "y") for i in range(3)]
+    result = alpha_unitizing([(3, {"a": tiled, "b": list(tiled)})])
+    reason = "every coder tiles the text with one-character units, leaving no gap"
+    zero = "expected disagreement is zero, as it is only when"
+    assert result.per_label["x"].undefined == f"x: {zero} {reason}"
+    assert result.overall.undefined == f"all labels: {zero} for every label, {reason}"
+    # Across documents too: the gaps end at each document's end, and there are none.
+    second: list[Span] = [(0, 1, "x"), (1, 2, "x")]
+    pooled = alpha_unitizing(
+        [(3, {"a": tiled[:3], "b": tiled[:3]}), (2, {"a": second, "b": list(second)})]
+    )
+    assert reason in str(pooled.overall.undefined)
+    # Whole-text units with no gap are not enough: D_E stays above zero and alpha is 1.
+    whole = alpha_unitizing([(5, {"a": [(0, 5, "x")], "b": [(0, 5, "x")]})])
+    assert whole.expected_disagreement["x"] > 0
+    assert whole.overall.value == 1.0
+    # Nor are one-character units with a gap somewhere.
+    gap = alpha_unitizing([(3, {"a": tiled[:2], "b": tiled[:3]})])
+    assert gap.overall.is_defined
+
+
 def test_one_coder_marking_nothing_is_total_disagreement_not_undefined() -> None:
     result = alpha_unitizing([(10, {"a": [(2, 5, "x")], "b": []})])
     assert result.overall.is_defined

@@ -21,8 +21,14 @@ CodedUnit = Mapping[Any, Hashable | None] | Sequence[Hashable | None]
 
 NO_PAIRABLE_UNIT = "no unit has values from two or more coders, so there is nothing to compare"
 ONE_CATEGORY = (
-    "every value is the same category, so the agreement expected by chance is total "
-    "(expected disagreement is zero)"
+    "every pairable value (one in a unit with values from two or more coders) is the same "
+    "category, so the agreement expected by chance is total (expected disagreement is zero)"
+)
+"""Chance is estimated from the pairable values only: a lone value in a unit is left out, so
+it cannot make the categories differ."""
+ZERO_DISTANCE = (
+    "every pairable value (one in a unit with values from two or more coders) is at distance "
+    "zero from every other, so expected disagreement is zero"
 )
 
 
@@ -266,7 +272,8 @@ def cohen_kappa(units: Sequence[CodedUnit]) -> Score:
     chance = sum(a * b for a, b in zip(first, second, strict=True))
     if chance == n * n:
         return Score.undefined_because(
-            "both coders used one and the same category throughout, so chance agreement is total"
+            "on the units both coders coded, both used one and the same category, so chance "
+            "agreement is total"
         )
     return Score.of((n * agreeing - chance) / (n * n - chance))
 
@@ -403,9 +410,7 @@ def alpha_with_distance(units: Sequence[CodedUnit], distance: Callable[[Any, Any
     category_totals = np.bincount(code_of_value, minlength=len(values)).astype(np.float64)
     expected_sum = float(category_totals @ distances @ category_totals)
     if expected_sum == 0.0:
-        return Score.undefined_because(
-            "all values are at distance zero from each other, so expected disagreement is zero"
-        )
+        return Score.undefined_because(ZERO_DISTANCE)
     # Sorting by unit makes each unit's values one contiguous run, so every ordered pair of
     # values within a unit can be listed at once: value p pairs with each value of its own run.
     order = np.argsort(unit_of_value, kind="stable")

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.agreement.coefficients import NO_PAIRABLE_UNIT
+from workbench.agreement.coefficients import NO_PAIRABLE_UNIT, ZERO_DISTANCE
 from workbench.agreement.collect import Bools, Corpus, Ints
 from workbench.agreement.score import Score
+from workbench.agreement.unitizing import no_expected_disagreement
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,13 @@ def unitizing(corpus: Corpus) -> Unitizing:
         observed[name] = 2 * pair_sum / (coders * (coders - 1) * total**2)
         expected[name] = _expected_disagreement(units, boundaries, total)
     per_label = {name: _unitizing_alpha(observed[name], expected[name], name) for name in observed}
-    overall = _unitizing_alpha(sum(observed.values()), sum(expected.values()), "all labels")
+    overall = _unitizing_alpha(sum(observed.values()), sum(expected.values()), None)
     return Unitizing(overall, per_label, documents, int((~kept).sum()))
 
 
-def _unitizing_alpha(observed: float, expected: float, what: str) -> Score:
+def _unitizing_alpha(observed: float, expected: float, label: str | None) -> Score:
     if expected == 0:
-        return Score.undefined_because(
-            f"{what}: expected disagreement is zero (every unit spans the whole text)"
-        )
+        return Score.undefined_because(no_expected_disagreement(label))
     return Score.of(1.0 - observed / expected)
 
 
@@ -168,9 +167,7 @@ def alpha_set_distance(
     totals = np.bincount(position[present], minlength=used.size).astype(np.float64)
     expected = float(totals @ distances @ totals)
     if expected == 0.0:
-        return Score.undefined_because(
-            "all values are at distance zero from each other, so expected disagreement is zero"
-        )
+        return Score.undefined_because(ZERO_DISTANCE)
     observed = 0.0
     for first in range(ids.shape[0]):
         for second in range(first + 1, ids.shape[0]):

@@ -149,11 +149,25 @@ def _expected_disagreement(per_coder: list[list[_Interval]], boundaries: Sequenc
     return Fraction(2 * numerator, length * pairable)
 
 
-def _alpha(observed: Fraction, expected: Fraction, what: str) -> Score:
+def no_expected_disagreement(label: str | None) -> str:
+    """Why alpha_U of a label (None: over all labels) is undefined when D_E is zero.
+
+    Each unit's term in D_E is (N - 1) l (l - 1) (2 l - 1) / 3 plus l^2 times its placements
+    in gaps at least as long, all non-negative. With two coders or more a lone unit always
+    fits the other coder's gap, so D_E is zero exactly when there are no gaps and every unit
+    has l = 1: every coder marked every character as a one-character unit of the label.
+    (Coders who mark the whole text as one unit still leave D_E above zero.)
+    """
+    what, scope = ("all labels", "for every label, ") if label is None else (label, "")
+    return (
+        f"{what}: expected disagreement is zero, as it is only when {scope}every coder tiles "
+        "the text with one-character units, leaving no gap"
+    )
+
+
+def _alpha(observed: Fraction, expected: Fraction, label: str | None) -> Score:
     if expected == 0:
-        return Score.undefined_because(
-            f"{what}: expected disagreement is zero (every unit spans the whole text)"
-        )
+        return Score.undefined_because(no_expected_disagreement(label))
     return Score.of(float(1 - observed / expected))
 
 
@@ -201,7 +215,7 @@ def alpha_unitizing(documents: Sequence[UnitizedDocument]) -> UnitizingAlpha:
         expected[label] = _expected_disagreement(per_coder, boundaries)
     return UnitizingAlpha(
         overall=_alpha(
-            sum(observed.values(), Fraction(0)), sum(expected.values(), Fraction(0)), "all labels"
+            sum(observed.values(), Fraction(0)), sum(expected.values(), Fraction(0)), None
         ),
         per_label={label: _alpha(observed[label], expected[label], label) for label in observed},
         observed_disagreement={label: float(value) for label, value in observed.items()},
