@@ -558,3 +558,40 @@ def test_malformed_inputs_raise() -> None:
         alpha_nominal(["abc"])
     with pytest.raises(ValueError):
         alpha_nominal_matrix([1, 2, 3])
+
+
+# --- each "undefined" reason is exactly true -------------------------------------------------
+
+# Pairable values agree on one category; a lone value in a unit (never pairable) differs, so
+# "every value is the same category" would be false here.
+LONE_OTHER: list[dict[str, str]] = [{"a": "x", "b": "x"}, {"a": "x", "b": "x"}, {"a": "y"}]
+
+
+def test_nominal_alpha_names_the_pairable_values_as_one_category() -> None:
+    reason = str(alpha_nominal(LONE_OTHER).undefined)
+    assert "every pairable value" in reason and "is the same category" in reason
+    matrix = [[0.0, 0.0, 1.0], [0.0, 0.0, math.nan]]
+    assert alpha_nominal_matrix(matrix).undefined == alpha_nominal(LONE_OTHER).undefined
+
+
+def test_scott_pi_names_the_pairable_values_as_one_category() -> None:
+    reason = str(scott_pi(LONE_OTHER).undefined)
+    assert "every pairable value" in reason and "is the same category" in reason
+
+
+def test_fleiss_kappa_names_the_pairable_values_as_one_category() -> None:
+    # Every unit has the same number (two or more) of ratings: all values are pairable.
+    reason = str(fleiss_kappa([["x", "x"], ["x", "x"]]).undefined)
+    assert "every pairable value" in reason and "is the same category" in reason
+
+
+def test_cohen_kappa_names_the_units_both_coded() -> None:
+    reason = str(cohen_kappa(LONE_OTHER).undefined)
+    assert "on the units both coders coded, both used one and the same category" in reason
+
+
+def test_set_alpha_names_the_pairable_values_as_at_distance_zero() -> None:
+    units = [{"a": s("A"), "b": s("A")}, {"a": s("A"), "b": s("A")}, {"a": s("B")}]
+    for coefficient in (alpha_masi, alpha_jaccard):
+        reason = str(coefficient(units).undefined)
+        assert "every pairable value" in reason and "at distance zero" in reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -30,7 +31,9 @@ from workbench.agreement import (
 from workbench.agreement.collect import build_corpus
 from workbench.agreement.corpus_alpha import alpha_set_distance, unitizing
 from workbench.agreement.report import agreement_report, print_agreement
+from workbench.agreement.sections import FIELDS, ranked_documents
 from workbench.agreement.tallies import tally_exact, tally_overlap, tally_tokens
+from workbench.agreement.ties import ExactAgreement
 from workbench.cli import app
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.scheme import default_scheme
@@ -206,7 +209,7 @@ def test_unitizing_alpha_and_confusion(two: Store) -> None:
                 for who, phrases in marks.items()
             },
         )
-        for name in sorted(SMALL_TEXTS)  # laid end to end in name order
+        for name in sorted(SMALL_TEXTS)  # pooled (the order does not matter)
     ]
     expected = alpha_unitizing(documents)
     assert spans["alpha_u"] == pytest.approx(expected.overall.value, abs=1e-9)
@@ -241,6 +244,57 @@ def test_documents_are_ranked_worst_first_with_their_worst_field(two: Store) -> 
     assert sanctions["disagreement"] == pytest.approx(0.0)
     assert sanctions["worst_field"] == "stance"  # ties go to the first field
     assert summit["coders"] == 2
+
+
+def test_exactly_equal_disagreements_are_ordered_by_name(small_store: Store) -> None:
+    """Both disagreements are exactly 1/6, reached through different float operations."""
+    energy_text = SMALL_TEXTS["energy"]
+    gas, pipeline = "Russia will sell more gas to China", "The Power of Siberia 2 pipeline"
+    assert gas in energy_text and pipeline in energy_text
+    # energy: same stance (1), same topics (1), spans F1 2 * 1 / (2 + 1 + 1) = 1/2 (the second
+    # span differs in claim type): 1 - (1 + 1 + 1/2) / 3 = 1/6.
+    for who, second in (("ann", "FACT"), ("bob", "OPINION")):
+        annotate(
+            small_store,
+            who,
+            "energy",
+            stance="CRITICAL",
+            topics=["ENERGY"],
+            spans=[(gas, "FACT"), (pipeline, second)],
+        )
+    # summit: no stance, same topics (1), spans F1 2 * 1 / (2 + 1) = 2/3: 1 - (1 + 2/3) / 2.
+    annotate(small_store, "ann", "summit", topics=["ECONOMY"], spans=ANN_SPANS[:1])
+    annotate(small_store, "bob", "summit", topics=["ECONOMY"], spans=ANN_SPANS)
+    assert 1 - (1 + 1 + 1 / 2) / 3 != 1 - (1 + 2 / 3) / 2  # the float paths differ
+    documents = agreement_report(small_store)["documents"]
+    energy, summit = sorted(documents, key=lambda document: str(document["name"]))
+    # The figures are still the floats (printed as they are), one of them the larger...
+    assert energy["disagreement"] == pytest.approx(1 / 6, abs=1e-15)
+    assert summit["disagreement"] == pytest.approx(1 / 6, abs=1e-15)
+    assert summit["disagreement"] > energy["disagreement"]
+    # ... but the disagreements are equal, so the names decide.
+    assert [d["name"] for d in documents] == ["energy", "summit"]
+
+
+def test_exactly_equal_field_agreements_tie_to_the_first_field(small_store: Store) -> None:
+    """summit's topics and spans agreements are both exactly 7/18; the floats differ."""
+    claims = [phrase for phrase, _ in ANN_SPANS] + ["Analysts expect closer ties"]
+    marks = {
+        # topics: 1, 1/12, 1/12 over the three pairs (MASI: J = 1/4, M = 1/3): 7/18.
+        # spans (one claim type, no overlaps): F1 2/3, 0, 1/2 over the three pairs: 7/18.
+        "ann": (["ECONOMY", "ENERGY"], claims[:1]),
+        "bob": (["ECONOMY", "ENERGY"], claims[:2]),
+        "cy": (["ECONOMY", "SECURITY", "DIPLOMACY"], claims[1:]),
+    }
+    for who, (topics, phrases) in marks.items():
+        spans = [(phrase, "FACT") for phrase in phrases]
+        annotate(small_store, who, "summit", stance="SUPPORTIVE", topics=topics, spans=spans)
+    (summit,) = agreement_report(small_store)["documents"]
+    topics, spans = summit["agreement"]["topics"], summit["agreement"]["spans"]
+    assert topics == pytest.approx(7 / 18, abs=1e-15)
+    assert spans == pytest.approx(7 / 18, abs=1e-15)
+    assert spans < topics  # the floats differ in their last bits
+    assert summit["worst_field"] == "topics"  # ties: stance, topics, spans
 
 
 def test_documents_only_one_annotator_finished_are_listed_apart(two: Store) -> None:
@@ -489,6 +543,118 @@ def test_tallies_and_unitizing_equal_the_metric_functions(seed: int) -> None:
         assert result_u.overall.value == pytest.approx(expected_u.overall.value, abs=1e-9)
     for label, score in expected_u.per_label.items():
         assert result_u.per_label[label].value == pytest.approx(score.value, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_unitizing_alpha_does_not_depend_on_document_names(seed: int) -> None:
+    """Renaming the documents reorders the corpus (it is sorted by name): alpha_U stays."""
+    bulk, _ = random_bulk(seed)
+    selection = Selection({"a": 1, "b": 2, "c": 3}, ("done",), None, explicit_annotators=True)
+    names = list(bulk.documents.name)
+    random.Random(seed).shuffle(names)
+    renamed = dataclasses.replace(
+        bulk, documents=dataclasses.replace(bulk.documents, name=names[::-1])
+    )
+    results = [
+        unitizing(build_corpus(columns, selection, default_scheme())) for columns in (bulk, renamed)
+    ]
+    first, second = results
+    assert first.documents == second.documents
+    assert first.overall.undefined == second.overall.undefined
+    if first.overall.value is not None:
+        assert second.overall.value == pytest.approx(first.overall.value, abs=1e-12)
+    assert first.per_label.keys() == second.per_label.keys()
+    for label, score in first.per_label.items():
+        if score.value is not None:
+            assert second.per_label[label].value == pytest.approx(score.value, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_exact_figures_that_decide_ties_are_the_reported_ones(seed: int) -> None:
+    """The fractions the review queue breaks ties on equal its float figures, on corpora with
+    random stances, topics and spans (and documents some annotators left out)."""
+    bulk, _ = random_bulk(seed)
+    rng = random.Random(seed)
+    count = len(bulk.annotations.id)
+    stances = [rng.choice([None, "SUPPORTIVE", "CRITICAL"]) for _ in range(count)]
+    topics = [
+        tuple(rng.sample(["ECONOMY", "ENERGY", "SECURITY"], rng.randint(0, 2))) for _ in stances
+    ]
+    bulk = dataclasses.replace(
+        bulk, annotations=dataclasses.replace(bulk.annotations, stance=stances, topics=topics)
+    )
+    selection = Selection({"a": 1, "b": 2, "c": 3}, ("done",), None, explicit_annotators=True)
+    corpus = build_corpus(bulk, selection, default_scheme())
+    pairs = list(itertools.combinations(range(3), 2))
+    overlap = {pair: tally_overlap(corpus, *pair) for pair in pairs}
+    rows = ranked_documents(corpus, pairs, overlap)
+    position = {name: i for i, name in enumerate(sorted(row["name"] for row in rows))}
+    compared = np.array([corpus.documents.index(name) for name in position], dtype=np.int64)
+    exact = ExactAgreement(corpus, pairs, overlap, compared)
+    for row in rows:
+        fields = exact.fields(position[row["name"]])
+        for field, value in zip(FIELDS, fields, strict=True):
+            reported = row["agreement"][field]
+            assert (reported is None) == (value is None), (row["name"], field)
+            if value is not None:
+                assert reported == pytest.approx(float(value), abs=1e-12), (row["name"], field)
+        disagreement = exact.disagreement(position[row["name"]])
+        assert row["disagreement"] == pytest.approx(float(disagreement), abs=1e-12)
+    keys = [(-exact.disagreement(position[row["name"]]), row["name"]) for row in rows]
+    assert keys == sorted(keys)
+
+
+def one_document(length: int, spans: Sequence[Sequence[tuple[int, int, str]]]) -> BulkAnnotations:
+    """One document of ``length`` characters (tokens are characters), coder i marking
+    ``spans[i]``."""
+    starts = [start for marked in spans for start, _, _ in marked]
+    ends = [end for marked in spans for _, end, _ in marked]
+    size = len(starts)
+    return BulkAnnotations(
+        AnnotationColumns(
+            id=[i + 1 for i in range(len(spans))],
+            document_id=[1] * len(spans),
+            annotator_id=[i + 1 for i in range(len(spans))],
+            status=["done"] * len(spans),
+            stance=[None] * len(spans),
+            topics=[()] * len(spans),
+        ),
+        SpanColumns(
+            annotation_id=[i + 1 for i, marked in enumerate(spans) for _ in marked],
+            start=starts,
+            end=ends,
+            label=[label for marked in spans for _, _, label in marked],
+            token_start=starts,
+            token_end=ends,
+            stance=[None] * size,
+            topics=[()] * size,
+        ),
+        DocumentColumns([1], ["only"], [length]),
+    )
+
+
+def test_the_corpus_alpha_u_says_when_expected_disagreement_is_zero() -> None:
+    tiled = [(i, i + 1, "FACT") for i in range(4)]
+    selection = Selection({"a": 1, "b": 2}, ("done",), None, explicit_annotators=True)
+    result = unitizing(build_corpus(one_document(4, [tiled, tiled]), selection, default_scheme()))
+    reason = "every coder tiles the text with one-character units, leaving no gap"
+    assert result.per_label["FACT"].undefined == (
+        f"FACT: expected disagreement is zero, as it is only when {reason}"
+    )
+    assert result.overall.undefined == (
+        f"all labels: expected disagreement is zero, as it is only when for every label, {reason}"
+    )
+    whole = [(0, 4, "FACT")]
+    result = unitizing(build_corpus(one_document(4, [whole, whole]), selection, default_scheme()))
+    assert result.overall.value == 1.0  # no gap, but units longer than one character
+
+
+def test_the_corpus_set_alpha_names_the_pairable_values() -> None:
+    # Unit 0: both coders chose {A}; unit 1: only the first coder, {B} (not pairable).
+    ids = np.array([[0, 1], [0, -1]], dtype=np.int64)
+    sets = [frozenset("A"), frozenset("B")]
+    reason = str(alpha_set_distance(ids, sets, masi_distance).undefined)
+    assert "every pairable value" in reason and "at distance zero" in reason
 
 
 @pytest.mark.parametrize("seed", range(60))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from fractions import Fraction
 from itertools import pairwise
+from random import Random
 
 import pytest
 from hypothesis import given, settings
@@ -210,11 +212,52 @@ def test_identical_unitizations_agree_perfectly() -> None:
     assert all(score.value == 1.0 for score in result.per_label.values())
 
 
-def test_documents_are_laid_end_to_end() -> None:
-    first: UnitizedDocument = (10, {"a": [(2, 6, "x")], "b": [(3, 6, "x")]})
-    second: UnitizedDocument = (8, {"a": [(0, 3, "x")], "b": []})
-    joined: UnitizedDocument = (18, {"a": [(2, 6, "x"), (10, 13, "x")], "b": [(3, 6, "x")]})
-    assert alpha_unitizing([first, second]) == alpha_unitizing([joined])
+def test_pooled_documents_keep_each_gap_inside_its_document() -> None:
+    # Two documents of L = 4, R = 2, one label: in the first a marks [0, 2), b nothing; in the
+    # second b marks [2, 4), a nothing. Pooled, L = 8 and b's unit is [6, 8).
+    # D_O: neither unit overlaps a unit of the other coder: 2^2 + 2^2 = 8, so
+    #      D_O = 2 * 8 / (R (R - 1) L^2) = 16 / 128 = 1/8.
+    # D_E: gaps end at the boundary 4: a has [2, 4) and [4, 8), b has [0, 4) and [4, 6), so the
+    #      gaps are 2, 4, 4, 2. Each unit (l = 2, N = 2): (N - 1) * 2*1*3/3 = 2, plus
+    #      2^2 * [(2-2+1) + (4-2+1) + (4-2+1) + (2-2+1)] = 32  -> 34, twice: 68.
+    #      D_E = (2 / L) * 68 / (R L (R L - 1) - 2 * (2*1)) = 68 / (4 * 236) = 17 / 236.
+    # alpha = 1 - (1/8) / (17/236) = 1 - 59/34 = -25/34.
+    # Laid end to end, a's trailing gap [2, 4) would merge with the next document's leading gap
+    # [4, 6) into one gap of 6 (b likewise): D_E = 21/236 and alpha = -17/42 in this order,
+    # -25/34 in the other.
+    first: UnitizedDocument = (4, {"a": [(0, 2, "x")], "b": []})
+    second: UnitizedDocument = (4, {"a": [], "b": [(2, 4, "x")]})
+    for documents in ([first, second], [second, first]):
+        result = alpha_unitizing(documents)
+        assert result.observed_disagreement["x"] == 1 / 8
+        assert result.expected_disagreement["x"] == 17 / 236
+        assert result.overall.value == float(Fraction(-25, 34))
+
+
+def documents_of(coders: int) -> st.SearchStrategy[list[UnitizedDocument]]:
+    """Two to four documents of lengths 1 to 30, each coder marking random spans of two labels
+    (overlapping ones included: ignoring them must not depend on the order either)."""
+
+    def document(length: int) -> st.SearchStrategy[UnitizedDocument]:
+        span = st.tuples(st.integers(0, length - 1), st.integers(1, 8), st.sampled_from("xy"))
+        spans = st.lists(span, max_size=4).map(
+            lambda drawn: [(start, min(start + size, length), name) for start, size, name in drawn]
+        )
+        by_coder = st.fixed_dictionaries(dict.fromkeys(range(coders), spans))
+        return st.tuples(st.just(length), by_coder)
+
+    return st.lists(st.integers(1, 30).flatmap(document), min_size=2, max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 3).flatmap(documents_of), st.randoms(use_true_random=False))
+def test_the_figure_does_not_depend_on_the_order_of_the_documents(
+    documents: list[UnitizedDocument], rng: Random
+) -> None:
+    shuffled = list(documents)
+    rng.shuffle(shuffled)
+    assert alpha_unitizing(shuffled) == alpha_unitizing(documents)
+    assert alpha_unitizing(documents[::-1]) == alpha_unitizing(documents)
 
 
 def test_overlapping_same_label_spans_of_one_coder_are_ignored_like_inception() -> None:
@@ -248,6 +291,29 @@ def test_undefined_cases_say_why() -> None:
         result = alpha_unitizing(documents)
         assert result.overall.value is None
         assert reason in str(result.overall.undefined)
+
+
+def test_zero_expected_disagreement_says_the_coders_tile_the_text_with_no_gap() -> None:
+    # D_E is zero only when every coder marks every character as a one-character unit.
+    tiled: list[Span] = [(i, i + 1, "x") for i in range(3)] + [(i, i + 1, "y") for i in range(3)]
+    result = alpha_unitizing([(3, {"a": tiled, "b": list(tiled)})])
+    reason = "every coder tiles the text with one-character units, leaving no gap"
+    zero = "expected disagreement is zero, as it is only when"
+    assert result.per_label["x"].undefined == f"x: {zero} {reason}"
+    assert result.overall.undefined == f"all labels: {zero} for every label, {reason}"
+    # Across documents too: the gaps end at each document's end, and there are none.
+    second: list[Span] = [(0, 1, "x"), (1, 2, "x")]
+    pooled = alpha_unitizing(
+        [(3, {"a": tiled[:3], "b": tiled[:3]}), (2, {"a": second, "b": list(second)})]
+    )
+    assert reason in str(pooled.overall.undefined)
+    # Whole-text units with no gap are not enough: D_E stays above zero and alpha is 1.
+    whole = alpha_unitizing([(5, {"a": [(0, 5, "x")], "b": [(0, 5, "x")]})])
+    assert whole.expected_disagreement["x"] > 0
+    assert whole.overall.value == 1.0
+    # Nor are one-character units with a gap somewhere.
+    gap = alpha_unitizing([(3, {"a": tiled[:2], "b": tiled[:3]})])
+    assert gap.overall.is_defined
 
 
 def test_one_coder_marking_nothing_is_total_disagreement_not_undefined() -> None:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,14 @@ CodedUnit = Mapping[Any, Hashable | None] | Sequence[Hashable | None]
 
 NO_PAIRABLE_UNIT = "no unit has values from two or more coders, so there is nothing to compare"
 ONE_CATEGORY = (
-    "every value is the same category, so the agreement expected by chance is total "
-    "(expected disagreement is zero)"
+    "every pairable value (one in a unit with values from two or more coders) is the same "
+    "category, so the agreement expected by chance is total (expected disagreement is zero)"
+)
+"""Chance is estimated from the pairable values only: a lone value in a unit is left out, so
+it cannot make the categories differ."""
+ZERO_DISTANCE = (
+    "every pairable value (one in a unit with values from two or more coders) is at distance "
+    "zero from every other, so expected disagreement is zero"
 )
 
 
@@ -265,7 +272,8 @@ def cohen_kappa(units: Sequence[CodedUnit]) -> Score:
     chance = sum(a * b for a, b in zip(first, second, strict=True))
     if chance == n * n:
         return Score.undefined_because(
-            "both coders used one and the same category throughout, so chance agreement is total"
+            "on the units both coders coded, both used one and the same category, so chance "
+            "agreement is total"
         )
     return Score.of((n * agreeing - chance) / (n * n - chance))
 
@@ -357,6 +365,18 @@ def masi_distance(first: AbstractSet[Hashable], second: AbstractSet[Hashable]) -
     return 1.0 - intersection / len(first | second) * monotonicity
 
 
+def masi_similarity(first: AbstractSet[Hashable], second: AbstractSet[Hashable]) -> Fraction:
+    """1 - MASI distance (J * M, see ``masi_distance``) as an exact fraction, for deciding ties
+    that the float distance, off in its last bit, cannot."""
+    if first == second:
+        return Fraction(1)
+    intersection = len(first & second)
+    if intersection == 0:
+        return Fraction(0)
+    monotonicity = Fraction(2, 3) if first <= second or second <= first else Fraction(1, 3)
+    return Fraction(intersection, len(first | second)) * monotonicity
+
+
 def _position_in_run(labels: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
     """For sorted labels, each element's index within its run of equal labels."""
     run_starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
@@ -390,9 +410,7 @@ def alpha_with_distance(units: Sequence[CodedUnit], distance: Callable[[Any, Any
     category_totals = np.bincount(code_of_value, minlength=len(values)).astype(np.float64)
     expected_sum = float(category_totals @ distances @ category_totals)
     if expected_sum == 0.0:
-        return Score.undefined_because(
-            "all values are at distance zero from each other, so expected disagreement is zero"
-        )
+        return Score.undefined_because(ZERO_DISTANCE)
     # Sorting by unit makes each unit's values one contiguous run, so every ordered pair of
     # values within a unit can be listed at once: value p pairs with each value of its own run.
     order = np.argsort(unit_of_value, kind="stable")

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.agreement.coefficients import NO_PAIRABLE_UNIT
+from workbench.agreement.coefficients import NO_PAIRABLE_UNIT, ZERO_DISTANCE
 from workbench.agreement.collect import Bools, Corpus, Ints
 from workbench.agreement.score import Score
+from workbench.agreement.unitizing import no_expected_disagreement
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Unitizing:
 
 def unitizing(corpus: Corpus) -> Unitizing:
     """Krippendorff's alpha_U over character positions, per label and overall, on the documents
-    every coder has counted, laid end to end in name order.
+    every coder has counted, pooled with each gap ending at its document's end (so neither the
+    names nor the order of the documents change it).
 
     The same definition, conventions and results as
     :func:`workbench.agreement.alpha_unitizing` (DKPro's computation; a span is ignored when
@@ -49,7 +51,10 @@ def unitizing(corpus: Corpus) -> Unitizing:
         reason = "no coder marked any span"
     if reason is not None:
         return Unitizing(Score.undefined_because(reason), {}, documents, 0)
-    offsets = np.cumsum(lengths) - lengths
+    ends = np.cumsum(lengths)
+    offsets = ends - lengths
+    # Where gaps are cut: between documents (an empty document adds no boundary of its own).
+    boundaries = np.unique(ends[complete][:-1])
     start = offsets[spans.document[chosen]] + spans.start[chosen]
     end = offsets[spans.document[chosen]] + spans.end[chosen]
     label, coder = spans.label[chosen], spans.coder[chosen]
@@ -75,17 +80,15 @@ def unitizing(corpus: Corpus) -> Unitizing:
         )
         name = corpus.labels[code]
         observed[name] = 2 * pair_sum / (coders * (coders - 1) * total**2)
-        expected[name] = _expected_disagreement(units, total)
+        expected[name] = _expected_disagreement(units, boundaries, total)
     per_label = {name: _unitizing_alpha(observed[name], expected[name], name) for name in observed}
-    overall = _unitizing_alpha(sum(observed.values()), sum(expected.values()), "all labels")
+    overall = _unitizing_alpha(sum(observed.values()), sum(expected.values()), None)
     return Unitizing(overall, per_label, documents, int((~kept).sum()))
 
 
-def _unitizing_alpha(observed: float, expected: float, what: str) -> Score:
+def _unitizing_alpha(observed: float, expected: float, label: str | None) -> Score:
     if expected == 0:
-        return Score.undefined_because(
-            f"{what}: expected disagreement is zero (every unit spans the whole text)"
-        )
+        return Score.undefined_because(no_expected_disagreement(label))
     return Score.of(1.0 - observed / expected)
 
 
@@ -107,13 +110,18 @@ def _unit_distances(start_a: Ints, end_a: Ints, start_b: Ints, end_b: Ints) -> i
     return total
 
 
-def _expected_disagreement(units: list[tuple[Ints, Ints]], total: int) -> float:
-    """D_E(c) over every coder's units and gaps, as ``workbench.agreement.unitizing`` has it."""
+def _expected_disagreement(units: list[tuple[Ints, Ints]], boundaries: Ints, total: int) -> float:
+    """D_E(c) over every coder's units and gaps, as ``workbench.agreement.unitizing`` has it:
+    a gap ends at the next unit or document boundary, whichever comes first."""
     lengths = np.concatenate([end - start for start, end in units])
     gap_parts = []
     for start, end in units:
-        edges = np.concatenate([[0], end])
-        gap_parts.append(np.concatenate([start, [total]]) - edges)
+        # A boundary is an empty unit: it ends the gap before it and starts the gap after it.
+        cut_start = np.concatenate([start, boundaries])
+        cut_end = np.concatenate([end, boundaries])
+        order = np.lexsort((cut_end, cut_start))
+        edges = np.concatenate([[0], cut_end[order]])
+        gap_parts.append(np.concatenate([cut_start[order], [total]]) - edges)
     gaps = np.sort(np.concatenate(gap_parts))
     gaps = gaps[gaps > 0]
     suffix = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0]])
@@ -159,9 +167,7 @@ def alpha_set_distance(
     totals = np.bincount(position[present], minlength=used.size).astype(np.float64)
     expected = float(totals @ distances @ totals)
     if expected == 0.0:
-        return Score.undefined_because(
-            "all values are at distance zero from each other, so expected disagreement is zero"
-        )
+        return Score.undefined_because(ZERO_DISTANCE)
     observed = 0.0
     for first in range(ids.shape[0]):
         for second in range(first + 1, ids.shape[0]):

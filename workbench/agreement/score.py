@@ -11,7 +11,7 @@ class Score:
     """An agreement value, or the reason it is undefined; exactly one of the two is set.
 
     Metrics never return NaN, never raise on data that merely leaves a coefficient
-    undefined (one category throughout, fewer than two coders, no spans), and never
+    undefined (every pairable value one category, fewer than two coders, no spans), and never
     substitute a conventional 1.0 or 0.0: they return ``Score.undefined_because(reason)``.
     """
 

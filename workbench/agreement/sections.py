@@ -22,6 +22,7 @@ from workbench.agreement.corpus_alpha import alpha_set_distance, unitizing
 from workbench.agreement.score import Score
 from workbench.agreement.spans import PrecisionRecallF1
 from workbench.agreement.tallies import PairTally, overlap_confusion
+from workbench.agreement.ties import ExactAgreement, worst_fields, worst_first
 
 FIELDS = ("stance", "topics", "spans")
 """The fields a document's disagreement averages, in the order ties are broken."""
@@ -250,23 +251,19 @@ def ranked_documents(
     defined = ~np.isnan(table)
     compared = np.flatnonzero(defined.any(axis=0))
     mean = np.nanmean(table[:, compared], axis=0) if compared.size else np.zeros(0)
-    worst = (
-        np.nanargmin(np.where(defined, table, np.inf)[:, compared], axis=0)
-        if compared.size
-        else compared
-    )
     disagreement = 1.0 - mean
-    names = (
-        np.array(corpus.documents, dtype=object)[compared] if compared.size else np.zeros(0, object)
-    )
-    order = np.lexsort((names, -disagreement)) if compared.size else compared
+    names = [corpus.documents[document] for document in compared.tolist()]
+
+    exact = ExactAgreement(corpus, pairs, overlap, compared)
+    worst = worst_fields(table[:, compared], exact.fields)
+    order = worst_first(disagreement, names, exact.disagreement)
     reasons = {
         "stance": "fewer than two annotators chose a stance",
         "topics": "fewer than two annotators annotated it",
         "spans": "no pair of annotators who both annotated it marked any span",
     }
     rows: list[dict[str, Any]] = []
-    for position in order.tolist():
+    for position in order:
         document = int(compared[position])
         fields: dict[str, Any] = {}
         for row, field in enumerate(FIELDS):
@@ -280,7 +277,7 @@ def ranked_documents(
             {
                 "name": corpus.documents[document],
                 "disagreement": float(disagreement[position]),
-                "worst_field": FIELDS[int(worst[position])],
+                "worst_field": FIELDS[worst[position]],
                 "coders": int(corpus.counted[:, document].sum()),
                 "agreement": fields,
             }

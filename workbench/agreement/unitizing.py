@@ -36,15 +36,18 @@ class UnitizingAlpha:
 
 def _units_by_coder_and_label(
     documents: Sequence[UnitizedDocument],
-) -> tuple[list[Hashable], dict[str, list[list[_Interval]]], int, int]:
-    """Lay the documents end to end; return coders, label -> per-coder units, length, ignored."""
+) -> tuple[list[Hashable], dict[str, list[list[_Interval]]], list[int], int]:
+    """Pool the documents into one continuum; return coders, label -> per-coder units, the
+    document boundaries (0, the end of each document, the last being the total length) and how
+    many spans were ignored."""
     _, first_coders = documents[0]
     coders: list[Hashable] = list(first_coders)
     coder_set = set(coders)
     units: dict[str, list[list[_Interval]]] = {}
-    offset = 0
+    boundaries = [0]
     ignored = 0
     for number, (length, spans_by_coder) in enumerate(documents):
+        offset = boundaries[-1]
         if length < 0:
             raise ValueError(f"document {number}: negative length {length}")
         if set(spans_by_coder) != coder_set:
@@ -72,8 +75,8 @@ def _units_by_coder_and_label(
                 else:
                     per_coder[coder_index].append((offset + start, offset + end))
                 reach[label] = max(reach.get(label, 0), end)
-        offset += length
-    return coders, units, offset, ignored
+        boundaries.append(offset + length)
+    return coders, units, boundaries, ignored
 
 
 def _index_order(span: Span) -> tuple[int, int]:
@@ -110,20 +113,26 @@ def _pair_disagreement(first: list[_Interval], second: list[_Interval]) -> int:
     return total
 
 
-def _gaps(units: list[_Interval], length: int) -> list[int]:
-    boundaries = [0] + [edge for unit in units for edge in unit] + [length]
-    return [
-        boundaries[k + 1] - boundaries[k]
-        for k in range(0, len(boundaries), 2)
-        if boundaries[k + 1] > boundaries[k]
-    ]
+def _gaps(units: list[_Interval], boundaries: Sequence[int]) -> list[int]:
+    """The lengths of one coder's gaps: the stretches between units, each cut at the document
+    boundaries (``boundaries`` starts at 0 and ends with the continuum's length).
+
+    Without the cut, a document's trailing gap and the next one's leading gap would be one gap,
+    and D_E would depend on which document comes first.
+    """
+    # A boundary is an empty unit: it ends the gap before it and starts the gap after it.
+    pieces = sorted([*units, *((edge, edge) for edge in boundaries[1:-1])])
+    ends = [boundaries[0], *(end for _, end in pieces)]
+    starts = [*(start for start, _ in pieces), boundaries[-1]]
+    return [start - end for end, start in zip(ends, starts, strict=True) if start > end]
 
 
-def _expected_disagreement(per_coder: list[list[_Interval]], length: int) -> Fraction:
+def _expected_disagreement(per_coder: list[list[_Interval]], boundaries: Sequence[int]) -> Fraction:
     """D_E(c): the disagreement of all ways to place the observed units in the observed gaps."""
     coder_count = len(per_coder)
+    length = boundaries[-1]
     lengths = [e - b for units in per_coder for b, e in units]
-    gaps = sorted(gap for units in per_coder for gap in _gaps(units, length))
+    gaps = sorted(gap for units in per_coder for gap in _gaps(units, boundaries))
     # gap_suffix[k] = sum of gaps[k:], so the gaps a unit fits in are summed by one bisection.
     gap_suffix = list(accumulate(reversed(gaps), initial=0))[::-1]
     unit_count = len(lengths)
@@ -140,11 +149,25 @@ def _expected_disagreement(per_coder: list[list[_Interval]], length: int) -> Fra
     return Fraction(2 * numerator, length * pairable)
 
 
-def _alpha(observed: Fraction, expected: Fraction, what: str) -> Score:
+def no_expected_disagreement(label: str | None) -> str:
+    """Why alpha_U of a label (None: over all labels) is undefined when D_E is zero.
+
+    Each unit's term in D_E is (N - 1) l (l - 1) (2 l - 1) / 3 plus l^2 times its placements
+    in gaps at least as long, all non-negative. With two coders or more a lone unit always
+    fits the other coder's gap, so D_E is zero exactly when there are no gaps and every unit
+    has l = 1: every coder marked every character as a one-character unit of the label.
+    (Coders who mark the whole text as one unit still leave D_E above zero.)
+    """
+    what, scope = ("all labels", "for every label, ") if label is None else (label, "")
+    return (
+        f"{what}: expected disagreement is zero, as it is only when {scope}every coder tiles "
+        "the text with one-character units, leaving no gap"
+    )
+
+
+def _alpha(observed: Fraction, expected: Fraction, label: str | None) -> Score:
     if expected == 0:
-        return Score.undefined_because(
-            f"{what}: expected disagreement is zero (every unit spans the whole text)"
-        )
+        return Score.undefined_because(no_expected_disagreement(label))
     return Score.of(float(1 - observed / expected))
 
 
@@ -162,14 +185,17 @@ def alpha_unitizing(documents: Sequence[UnitizedDocument]) -> UnitizingAlpha:
     Agreement's KrippendorffAlphaUnitizingAgreement (Meyer et al., COLING 2014) does.
 
     Each document is ``(text length, {coder: [(start, end, label), ...]})``; every document must
-    list the same coders. Documents are laid end to end into one continuum, as DKPro takes a
-    single continuum; a lone document gives exactly INCEpTION's per-document value. A coder's
+    list the same coders. The documents are pooled into one continuum of their total length L
+    (DKPro takes a single continuum), but a gap never runs across a document boundary: each
+    document's gaps end where it ends. So the figure does not depend on the order (or names) of
+    the documents, and a lone document gives exactly INCEpTION's per-document value. A coder's
     same-label spans must not overlap: as INCEpTION does, a span is ignored when an earlier one
     (by start, longer first) of the same coder and label reaches into it.
     """
     if not documents:
         return UnitizingAlpha(Score.undefined_because("there are no documents"), {}, {}, {}, 0)
-    coders, units, length, ignored = _units_by_coder_and_label(documents)
+    coders, units, boundaries, ignored = _units_by_coder_and_label(documents)
+    length = boundaries[-1]
     reason = None
     if len(coders) < 2:
         reason = f"alpha_U compares two or more coders, found {len(coders)}"
@@ -186,10 +212,10 @@ def alpha_unitizing(documents: Sequence[UnitizedDocument]) -> UnitizingAlpha:
         per_coder = units[label]
         pair_sum = sum(_pair_disagreement(a, b) for a, b in combinations(per_coder, 2))
         observed[label] = Fraction(2 * pair_sum, coder_count * (coder_count - 1) * length**2)
-        expected[label] = _expected_disagreement(per_coder, length)
+        expected[label] = _expected_disagreement(per_coder, boundaries)
     return UnitizingAlpha(
         overall=_alpha(
-            sum(observed.values(), Fraction(0)), sum(expected.values(), Fraction(0)), "all labels"
+            sum(observed.values(), Fraction(0)), sum(expected.values(), Fraction(0)), None
         ),
         per_label={label: _alpha(observed[label], expected[label], label) for label in observed},
         observed_disagreement={label: float(value) for label, value in observed.items()},
