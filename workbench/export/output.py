@@ -118,14 +118,17 @@ def check_replaceable(target: Path, what: str = "choose another --out") -> None:
         )
 
 
-def _prepare_folder(folder: Path) -> None:
+def _prepare_folder(folder: Path) -> list[Path]:
+    """Make ``folder`` if needed; the folders made, innermost first."""
     if folder.exists() and not folder.is_dir():
         kind = describe_kind(folder) or "a file"
         raise WorkbenchError(f"{folder}: is {kind}; give a folder to write into")
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkbenchError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    return missing
 
 
 class StagedFiles:
@@ -139,7 +142,7 @@ class StagedFiles:
     """
 
     def __init__(self, folder: Path) -> None:
-        _prepare_folder(folder)
+        self._made = _prepare_folder(folder)
         self.folder = folder
         self._staged: dict[Path, Path] = {}
         self._staging: Path | None = None
@@ -180,12 +183,18 @@ class StagedFiles:
         targets = list(self._staged)
         self._staged.clear()
         self._remove_staging()
+        self._made = []
         return targets
 
     def abort(self) -> None:
-        """Remove the staged files that were not committed."""
+        """Remove the staged files that were not committed, and the folders made for them
+        (if still empty): a refused export leaves nothing behind."""
         self._staged.clear()
         self._remove_staging()
+        for folder in self._made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self._made = []
 
     def _remove_staging(self) -> None:
         if self._staging is not None:
