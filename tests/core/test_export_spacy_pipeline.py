@@ -197,11 +197,16 @@ def test_the_entity_rule_longest_then_earliest_then_first_stored() -> None:
     assert entity_spans([]) == [] and overlapping_spans([]) == 0
 
 
-def test_an_unknown_pipeline_is_refused(sqlite_store: Store, workdir: Path) -> None:
-    annotated(sqlite_store)
+def test_an_unknown_pipeline_is_refused(workdir: Path, db_url: str) -> None:
+    store = open_store(db_url)
+    annotated(store)
     with pytest.raises(WorkbenchError, match="pipeline 'textcat' unknown; expected one of"):
-        export_spacy(sqlite_store, out=workdir / "out", source="all", pipeline="textcat")
+        export_spacy(store, out=workdir / "out", source="all", pipeline="textcat")
+    store.close()
     assert not (workdir / "out").exists()
+    result = invoke("--db", db_url, "export", "spacy", "--source", "all", "--pipeline", "textcat")
+    (line,) = assert_user_error(result)
+    assert line == "error: --pipeline 'textcat' unknown; expected one of spancat, ner"
 
 
 # -- only components with data ---------------------------------------------------------------
