@@ -427,7 +427,24 @@ def export_spacy_command(
     ),
     source: SourceOption = "gold",
     dev: Annotated[float, typer.Option(help="Share of documents for dev.spacy.")] = 0.2,
-    seed: Annotated[int, typer.Option(help="Seed of the train/dev split.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the train/dev split (0 to 2**64-1), also spaCy's.")
+    ] = 0,
+    pipeline: Annotated[
+        str,
+        typer.Option(
+            help="What the claim spans train: spancat (doc.spans, may overlap) or ner"
+            " (doc.ents, may not)."
+        ),
+    ] = "spancat",
+    drop_overlapping: Annotated[
+        bool,
+        typer.Option(
+            "--drop-overlapping",
+            help="With --pipeline ner: leave overlapping claims out of doc.ents (the longest"
+            " is kept, then the earliest) instead of refusing the export.",
+        ),
+    ] = False,
     status: StatusOption = "done",
     documents: DocsOption = None,
     db: DbOption = None,
@@ -446,6 +463,8 @@ def export_spacy_command(
             docs=_names(documents),
             dev=dev,
             seed=seed,
+            pipeline=pipeline,
+            drop_overlapping=drop_overlapping,
             progress=advance,
         )
     splits = result.summary["splits"]

@@ -18,6 +18,10 @@ LabelKind = Literal["claim_type", "stance", "topics"]
 KINDS: tuple[LabelKind, ...] = ("claim_type", "stance", "topics")
 """The three label sets, in the order the TOML file and the TUI show them."""
 
+OPTIONAL_KINDS: frozenset[LabelKind] = frozenset({"stance", "topics"})
+"""The sets a scheme may leave empty or out: a claims-only (NER) project needs no stances or
+topics, and placeholder labels would only be exported as classes with no data."""
+
 KIND_TITLES: dict[LabelKind, str] = {
     "claim_type": "claim type",
     "stance": "stance",
@@ -214,6 +218,9 @@ def parse_scheme(data: Mapping[str, Any], source: str) -> Scheme:
     sets: dict[LabelKind, list[dict[str, str]]] = {}
     for kind in KINDS:
         entries = data.get(kind)
+        if kind in OPTIONAL_KINDS and (entries is None or entries == []):
+            sets[kind] = []
+            continue
         if entries is None or (isinstance(entries, list) and not entries):
             problems.append(
                 f"{source}: {kind}: the set is empty; add at least one [[{kind}]] entry"

@@ -159,7 +159,7 @@ CASES: dict[str, Case] = {
     "scheme empty set": Case(
         lambda d: [
             "--scheme",
-            write(d / "s.toml", '[[claim_type]]\nname = "A"\n[[stance]]\nname = "S"\n'),
+            write(d / "s.toml", '[[stance]]\nname = "S"\n[[topics]]\nname = "T"\n'),
             "status",
         ],
         "the set is empty",

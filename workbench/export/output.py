@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import queue
+import re
 import secrets
+import shutil
+import socket
 import stat
 import sys
 import threading
@@ -25,32 +29,142 @@ def is_stdout(path: Path | str) -> bool:
     return str(path) == STDOUT
 
 
-def _prepare_folder(folder: Path) -> None:
+STAGING_PREFIX = ".workbench-export-"
+"""How the staging folder of a running export is named: this prefix, a tag of the host, the
+writer's process id and a random token, then ``.tmp`` (see :func:`staging_name`)."""
+_STAGING = re.compile(r"\.workbench-export-([0-9a-f]{8})-([0-9]{1,10})-[0-9a-f]{16}\.tmp")
+
+
+def _host_tag() -> str:
+    # A process id means something only on the machine that wrote it (an export folder on a
+    # network drive is shared), so the staging name says which machine that was.
+    return hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()
+
+
+def staging_name(pid: int | None = None) -> str:
+    """A fresh staging folder name of this host and ``pid`` (default: this process)."""
+    writer = os.getpid() if pid is None else pid
+    return f"{STAGING_PREFIX}{_host_tag()}-{writer}-{secrets.token_hex(8)}.tmp"
+
+
+def _process_gone(pid: int) -> bool:
+    """Whether ``pid`` provably runs no process on this machine (anything unclear: no)."""
+    if os.name != "posix" or pid <= 0:
+        return False  # elsewhere os.kill(pid, 0) is not a harmless probe
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False  # alive under another user (EPERM), or not a pid at all
+    return False
+
+
+def remove_stale_staging(folder: Path) -> list[Path]:
+    """Remove the staging folders that interrupted exports left in ``folder``: only folders
+    named by :func:`staging_name` for this host whose process is gone (so never a running
+    export's, nor anything Workbench did not name). The folders removed."""
+    removed: list[Path] = []
+    host = _host_tag()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _STAGING.fullmatch(entry.name)
+        if match is None or match.group(1) != host or not _process_gone(int(match.group(2))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def describe_kind(path: Path) -> str | None:
+    """What ``path`` is when it is neither missing nor a regular file ("a FIFO", "a symbolic
+    link to ..."), else None."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        with contextlib.suppress(OSError):
+            return f"a symbolic link to {path.readlink()}"
+        return "a symbolic link"
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISFIFO: "a FIFO (named pipe)",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((kind for test, kind in kinds.items() if test(mode)), "not a regular file")
+
+
+def check_replaceable(target: Path, what: str = "choose another --out") -> None:
+    """Refuse a target that exists and is not a regular file: an export replaces files, never
+    a device, a FIFO, a folder or a symbolic link (renaming over a link would replace the link,
+    not what it points to)."""
+    kind = describe_kind(target)
+    if kind is not None:
+        raise WorkbenchError(
+            f"{target}: is {kind}, not a regular file; an export only replaces regular files"
+            f" ({what})"
+        )
+
+
+def _prepare_folder(folder: Path) -> list[Path]:
+    """Make ``folder`` if needed; the folders made, innermost first."""
     if folder.exists() and not folder.is_dir():
-        raise WorkbenchError(f"{folder}: is a file; give a folder to write into")
+        kind = describe_kind(folder) or "a file"
+        raise WorkbenchError(f"{folder}: is {kind}; give a folder to write into")
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkbenchError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    return missing
 
 
 class StagedFiles:
     """Files written under temporary names in one folder and renamed into place together by
     :meth:`commit`, so an interrupted export leaves the previous files (or none), never a
-    half-written one."""
+    half-written one.
+
+    The temporary files live in one staging folder beside the targets (see
+    :func:`staging_name`), scratch files of the writers too, so a killed export leaves one
+    folder that the next export into the same folder removes.
+    """
 
     def __init__(self, folder: Path) -> None:
-        _prepare_folder(folder)
+        self._made = _prepare_folder(folder)
         self.folder = folder
         self._staged: dict[Path, Path] = {}
+        self._staging: Path | None = None
+        remove_stale_staging(folder)
+
+    def _staging_folder(self) -> Path:
+        # Made on the first file, so an export refused before writing leaves nothing.
+        if self._staging is None:
+            staging = self.folder / staging_name()
+            try:
+                staging.mkdir()
+            except OSError as exc:
+                raise WorkbenchError(f"{self.folder}: cannot write here ({exc.strerror})") from None
+            self._staging = staging
+        return self._staging
 
     def stage(self, name: str) -> Path:
         """A fresh temporary path that :meth:`commit` will rename to ``folder/name``."""
         target = self.folder / name
-        if target.is_dir():
-            raise WorkbenchError(f"{target}: is a folder; remove it or choose another --out")
+        check_replaceable(target, "remove it or choose another --out")
         # Created with open(mode "x") rather than mkstemp, so it gets the usual permissions.
-        temporary = self.folder / f".{name}.{secrets.token_hex(8)}.tmp"
+        temporary = self._staging_folder() / f"{name}.tmp"
         try:
             temporary.open("xb").close()
         except OSError as exc:
@@ -60,19 +174,32 @@ class StagedFiles:
 
     def commit(self) -> list[Path]:
         """Rename every staged file to its target; the targets."""
+        for target in self._staged:
+            # Checked again: something may have taken the name while the export ran.
+            check_replaceable(target, "remove it or choose another --out")
         for target, temporary in self._staged.items():
             _fsync(temporary)
             temporary.replace(target)
         targets = list(self._staged)
         self._staged.clear()
+        self._remove_staging()
+        self._made = []
         return targets
 
     def abort(self) -> None:
-        """Remove the staged files that were not committed."""
-        for temporary in self._staged.values():
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        """Remove the staged files that were not committed, and the folders made for them
+        (if still empty): a refused export leaves nothing behind."""
         self._staged.clear()
+        self._remove_staging()
+        for folder in self._made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self._made = []
+
+    def _remove_staging(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
 
     def __enter__(self) -> StagedFiles:
         return self
@@ -107,8 +234,7 @@ def open_output(path: Path | str) -> Iterator[BinaryIO]:
         sys.stdout.buffer.flush()
         return
     target = Path(path)
-    if target.is_dir():
-        raise WorkbenchError(f"{target}: is a folder; give a file name (or - for stdout)")
+    check_replaceable(target, "give a file name, or - for stdout")
     with StagedFiles(target.parent if str(target.parent) else Path()) as staged:
         temporary = staged.stage(target.name)
         try:

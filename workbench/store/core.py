@@ -113,7 +113,7 @@ class StoreBase:
 
     def _check_name(self, kind: LabelKind, name: str, where: str) -> None:
         if self.scheme.get(kind, name) is None:
-            names = ", ".join(self.scheme.names(kind))
+            names = ", ".join(self.scheme.names(kind)) or f"no {kind} labels"
             raise InvariantError(f"{where}: unknown {kind} label {name!r}; the scheme has {names}")
 
     def check_span(
