@@ -253,6 +253,14 @@ def import_command(
             help="JSONL format: auto (told apart per line), workbench, prodigy, doccano.",
         ),
     ] = "auto",
+    offsets: Annotated[
+        str | None,
+        typer.Option(
+            help="What span offsets count: codepoints or utf16 (UTF-16 units, as doccano's"
+            " browser does). Default: utf16 for doccano, codepoints for the others.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
@@ -270,6 +278,7 @@ def import_command(
             align=cast("AlignMode", align),
             replace=replace,
             format=format,
+            offsets=offsets,
             progress=advance,
         )
     parts = [f"imported {len(summary.imported)} document{'s' * (len(summary.imported) != 1)}"]
@@ -457,6 +466,14 @@ def export_jsonl_command(
     format: Annotated[
         str, typer.Option("--format", help="workbench (Prodigy-compatible) or doccano.")
     ] = "workbench",
+    offsets: Annotated[
+        str | None,
+        typer.Option(
+            help="What span offsets count: codepoints or utf16 (UTF-16 units, as doccano's"
+            " browser does). Default: utf16 for doccano, codepoints for the others.",
+            show_default=False,
+        ),
+    ] = None,
     source: SourceOption = "gold",
     status: StatusOption = "done",
     documents: DocsOption = None,
@@ -479,6 +496,7 @@ def export_jsonl_command(
             status=status,
             docs=_names(documents),
             format=format,
+            offsets=offsets,
             progress=advance,
         )
     where = "stdout" if target == "-" else target

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workbench.errors import ImportFormatError
 from workbench.formats.jsonl import iter_lines, read_lines, unknown_labels
+from workbench.formats.offsets import offset_units
 from workbench.formats.registry import import_format, line_reader
 from workbench.formats.text import (
     JSONL_SUFFIXES,
@@ -75,20 +76,23 @@ def read_jsonl(
     scheme: Scheme,
     annotator: str | None = None,
     format: str = "auto",
+    offsets: str | None = None,
 ) -> Iterator[NewDocument]:
     """Documents from a JSONL stream in an importable format of the registry
     (:func:`workbench.formats.registry.import_names`).
 
     ``auto`` reads a line with a ``label`` list or ``entities`` as doccano and any other as
-    Prodigy's task format (of which the Workbench format is a superset).
+    Prodigy's task format (of which the Workbench format is a superset). ``offsets``
+    (``codepoints`` or ``utf16``) overrides what each format's offsets count.
     """
     chosen = import_format(format)
+    units = None if offsets is None else offset_units(offsets)
     source = str(path)
     stem = "stdin" if source == "-" else path.stem
     for number, obj in iter_lines(lines, source):
         where = f"{source}:{number}"
         read = line_reader(chosen, obj, where)
-        yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme)
+        yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme, units)
 
 
 def import_paths(
@@ -99,14 +103,17 @@ def import_paths(
     align: AlignMode = "strict",
     replace: bool = False,
     format: str = "auto",
+    offsets: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import files and folders; any bad input stops the run before anything is written.
 
-    JSONL is read in ``format`` (see :func:`read_jsonl`). ``progress(done, total)`` is called
-    as documents are stored.
+    JSONL is read in ``format``, its offsets counting ``offsets`` (see :func:`read_jsonl`).
+    ``progress(done, total)`` is called as documents are stored.
     """
     import_format(format)  # an unknown format stops the run before any file is read
+    if offsets is not None:
+        offset_units(offsets)
     # Unusable paths are gathered with bad files, so one run reports every problem at once.
     problems: list[str] = []
     sources: list[Source] = []
@@ -123,7 +130,9 @@ def import_paths(
 
     def jsonl(path: Path) -> Iterator[NewDocument]:
         lines = stdin if stdin is not None and str(path) == "-" else read_lines(path)
-        return read_jsonl(path, lines, scheme=store.scheme, annotator=annotator, format=format)
+        return read_jsonl(
+            path, lines, scheme=store.scheme, annotator=annotator, format=format, offsets=offsets
+        )
 
     def documents() -> Iterator[NewDocument]:
         for source in sources:
