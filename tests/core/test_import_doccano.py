@@ -10,9 +10,12 @@ from typing import Any
 import orjson
 import pytest
 from cli_helpers import assert_user_error, invoke
+from hypothesis import given
+from hypothesis import strategies as st
 from test_formats_prodigy_doccano import SENTENCE, annotation, fails_cleanly, spans, write_jsonl
 
 from workbench.export.jsonl import export_jsonl
+from workbench.formats.offsets import FileOffsets, astral, to_utf16
 from workbench.importer import import_paths
 from workbench.nlp import AlignMode
 from workbench.store import Store, open_store
@@ -360,3 +363,21 @@ def test_an_unknown_offsets_value_is_refused(
 ) -> None:
     result = invoke("--db", db_url, *command, "--offsets", "bytes")
     assert_user_error(result, "--offsets 'bytes' unknown; expected one of codepoints, utf16")
+
+
+# -- the conversion itself -----------------------------------------------------------------------
+
+
+@given(
+    text=st.text(st.sampled_from("ab 😍🇺é\U0010ffff\n"), min_size=1, max_size=40),
+    data=st.data(),
+)
+def test_utf16_offsets_round_trip_through_code_points(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    found = astral(text)
+    wide = to_utf16(start, found), to_utf16(end, found)
+    units = text.encode("utf-16-le")
+    assert units[2 * wide[0] : 2 * wide[1]].decode("utf-16-le") == text[start:end]
+    assert FileOffsets(text, "utf16").span(*wide, "f:1") == (start, end)
+    assert FileOffsets(text, "codepoints").span(start, end, "f:1") == (start, end)

@@ -41,34 +41,42 @@ def to_utf16(offset: int, astral_at: list[int]) -> int:
 
 class FileOffsets:
     """One text's offsets as a file gives them, turned into code points: the bounds are
-    checked in the file's units, and an offset inside a surrogate pair is refused."""
+    checked in the file's units, and an offset inside a surrogate pair is refused. The text
+    is searched for characters beyond U+FFFF only if its offsets count UTF-16 units and a
+    span is read."""
 
-    __slots__ = ("_highs", "length", "units")
+    __slots__ = ("_highs", "_text", "units")
 
     def __init__(self, text: str, units: OffsetUnits) -> None:
-        found = astral(text) if units == "utf16" else []
-        self._highs = [offset + index for index, offset in enumerate(found)]
-        """The UTF-16 offset of each surrogate pair's first unit."""
-        self.length = len(text) + len(found)
-        """The text's length in the file's units."""
+        self._text = text
         self.units = units
+        self._highs: list[int] | None = None if units == "utf16" else []
+        """The UTF-16 offset of each surrogate pair's first unit (None: not searched yet)."""
+
+    def _pairs(self) -> list[int]:
+        if self._highs is None:
+            self._highs = [offset + index for index, offset in enumerate(astral(self._text))]
+        return self._highs
 
     def span(self, start: int, end: int, at: str) -> tuple[int, int]:
         """``start``-``end`` (end exclusive, in the file's units) in code points; an error
         naming ``at`` (file, line, field) if out of bounds or inside a character."""
-        if not 0 <= start < end <= self.length:
+        highs = self._pairs()
+        length = len(self._text) + len(highs)
+        if not 0 <= start < end <= length:
             unit = " UTF-16 units" if self.units == "utf16" else ""
             raise ImportFormatError(
-                f"{at}: offsets {start}-{end} must satisfy 0 <= start < end <= {self.length}"
+                f"{at}: offsets {start}-{end} must satisfy 0 <= start < end <= {length}"
                 f" (the text length{unit})"
             )
-        if not self._highs:
+        if not highs:
             return start, end
         return self._code_point(start, at), self._code_point(end, at)
 
     def _code_point(self, offset: int, at: str) -> int:
-        before = bisect_left(self._highs, offset)
-        if before and self._highs[before - 1] + 1 == offset:
+        highs = self._pairs()
+        before = bisect_left(highs, offset)
+        if before and highs[before - 1] + 1 == offset:
             raise ImportFormatError(
                 f"{at}: offset {offset} falls inside a character (between the two UTF-16 units"
                 " of an emoji or other character beyond U+FFFF); use --offsets codepoints if the"
