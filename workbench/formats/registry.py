@@ -58,7 +58,8 @@ class Format:
     suffix: str = ".jsonl"
     """The end of an export's default file name."""
     offsets: OffsetUnits = "codepoints"
-    """What the format's offsets count when ``--offsets`` does not say."""
+    """What the format's offsets count when ``--offsets`` does not say: its reader converts
+    from these units; its line encoder writes code points, which ``export jsonl`` converts."""
 
 
 WORKBENCH: Final = Format(
