@@ -262,6 +262,14 @@ def import_command(
             " the whole import)."
         ),
     ] = False,
+    offsets: Annotated[
+        str | None,
+        typer.Option(
+            help="What span offsets count: codepoints or utf16 (UTF-16 units, as doccano's"
+            " browser does). Default: utf16 for doccano, codepoints for the others.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
@@ -281,6 +289,7 @@ def import_command(
             replace=replace,
             format=format,
             skip_invalid=skip_invalid,
+            offsets=offsets,
             progress=advance,
         )
     parts = [f"imported {len(summary.imported)} document{'s' * (len(summary.imported) != 1)}"]
@@ -496,6 +505,14 @@ def export_jsonl_command(
     format: Annotated[
         str, typer.Option("--format", help="workbench (Prodigy-compatible) or doccano.")
     ] = "workbench",
+    offsets: Annotated[
+        str | None,
+        typer.Option(
+            help="What span offsets count: codepoints or utf16 (UTF-16 units, as doccano's"
+            " browser does). Default: utf16 for doccano, codepoints for the others.",
+            show_default=False,
+        ),
+    ] = None,
     source: SourceOption = "gold",
     status: StatusOption = "done",
     documents: DocsOption = None,
@@ -518,6 +535,7 @@ def export_jsonl_command(
             status=status,
             docs=_names(documents),
             format=format,
+            offsets=offsets,
             progress=advance,
         )
     where = "stdout" if target == "-" else target

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbench.errors import ImportFormatError, InvariantError
 from workbench.formats.jsonl import OnBadLine, iter_lines, read_lines, unknown_labels
+from workbench.formats.offsets import offset_units
 from workbench.formats.registry import import_format, line_reader
 from workbench.formats.text import (
     JSONL_SUFFIXES,
@@ -80,22 +81,25 @@ def read_jsonl(
     annotator: str | None = None,
     format: str = "auto",
     bad: OnBadLine | None = None,
+    offsets: str | None = None,
 ) -> Iterator[NewDocument]:
     """Documents from a JSONL stream in an importable format of the registry
     (:func:`workbench.formats.registry.import_names`).
 
     ``auto`` reads a line with a ``label`` list or ``entities`` as doccano and any other as
     Prodigy's task format (of which the Workbench format is a superset). A line that cannot be
-    read is an :class:`ImportFormatError`, or given to ``bad`` and left out.
+    read is an :class:`ImportFormatError`, or given to ``bad`` and left out. ``offsets``
+    (``codepoints`` or ``utf16``) overrides what each format's offsets count.
     """
     chosen = import_format(format)
+    units = None if offsets is None else offset_units(offsets)
     source = str(path)
     stem = "stdin" if source == "-" else path.stem
     for number, obj in iter_lines(lines, source, bad):
         where = f"{source}:{number}"
         try:
             read = line_reader(chosen, obj, where)
-            yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme)
+            yield read(obj, where, f"{stem}-{number:06d}", annotator, scheme, units)
         except ImportFormatError as exc:
             if bad is None:
                 raise
@@ -278,6 +282,7 @@ def import_paths(
     replace: bool = False,
     format: str = "auto",
     skip_invalid: bool = False,
+    offsets: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import files and folders: every input is read and checked first, and any bad input
@@ -289,6 +294,8 @@ def import_paths(
     documents are stored.
     """
     import_format(format)  # an unknown format stops the run before any file is read
+    if offsets is not None:
+        offset_units(offsets)
     checker = Checker(store, annotator, align, skip_invalid)
     # Unusable paths are gathered with bad files, so one run reports every problem at once.
     sources: list[Source] = []
@@ -315,7 +322,13 @@ def import_paths(
         path = source.path
         lines = stdin if stdin is not None and str(path) == "-" else read_lines(path)
         yield from read_jsonl(
-            path, lines, scheme=store.scheme, annotator=annotator, format=format, bad=bad
+            path,
+            lines,
+            scheme=store.scheme,
+            annotator=annotator,
+            format=format,
+            bad=bad,
+            offsets=offsets,
         )
 
     for source in sources:

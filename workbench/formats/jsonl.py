@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from workbench.errors import ImportFormatError
+from workbench.formats.offsets import FileOffsets, OffsetUnits
 from workbench.formats.text import MAX_DOCUMENT_BYTES
 from workbench.scheme import KIND_TITLES, LabelKind, Scheme
 from workbench.store.records import NewDocument, NewSpan
@@ -148,27 +149,28 @@ def string_list(obj: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def parse_spans(raw: Any, text: str, where: str) -> tuple[NewSpan, ...]:
-    """Spans as Workbench and Prodigy write them: objects with start, end (exclusive), label."""
+def parse_spans(
+    raw: Any, text: str, where: str, offsets: OffsetUnits = "codepoints"
+) -> tuple[NewSpan, ...]:
+    """Spans as Workbench and Prodigy write them: objects with start, end (exclusive, in
+    ``offsets`` units), label, and optionally the ``text`` they cover (checked)."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
         raise ImportFormatError(f"{where}: field 'spans' must be a list")
+    units = FileOffsets(text, offsets)
     spans = []
     for index, item in enumerate(raw):
         at = f"{where}: spans[{index}]"
         if not isinstance(item, dict):
             raise ImportFormatError(f"{at}: must be an object with start, end and label")
-        start = expect(item, "start", int, at)
-        end = expect(item, "end", int, at)
+        given_start = expect(item, "start", int, at)
+        given_end = expect(item, "end", int, at)
         label = expect(item, "label", str, at)
-        if start is None or end is None or label is None:
+        if given_start is None or given_end is None or label is None:
             raise ImportFormatError(f"{at}: needs start, end and label")
-        if not 0 <= start < end <= len(text):
-            raise ImportFormatError(
-                f"{at}: offsets {start}-{end} must satisfy 0 <= start < end <= {len(text)}"
-                " (the text length)"
-            )
+        start, end = units.span(given_start, given_end, at)
+        check_span_text(item, text, (start, end), (given_start, given_end), at)
         spans.append(
             NewSpan(
                 start=start,
@@ -179,6 +181,25 @@ def parse_spans(raw: Any, text: str, where: str) -> tuple[NewSpan, ...]:
             )
         )
     return tuple(spans)
+
+
+def check_span_text(
+    item: dict[str, Any], text: str, span: tuple[int, int], given: tuple[Any, Any], at: str
+) -> None:
+    """Refuse a span whose own ``text`` is not the text at its offsets (``span``, in code
+    points; ``given`` are the offsets as the file gives them, for the message).
+
+    Checked on the offsets as given, before ``--align`` moves them: a file whose offsets are
+    shifted (another offset convention, an edited text) would otherwise be imported as spans
+    over the wrong words.
+    """
+    claimed = expect(item, "text", str, at)
+    covered = text[span[0] : span[1]]
+    if claimed is not None and covered != claimed:
+        raise ImportFormatError(
+            f"{at}: offsets {given[0]}-{given[1]} cover {covered!r} but the span's 'text' is"
+            f" {claimed!r}; fix the offsets (or --offsets) or the text"
+        )
 
 
 def unknown_labels(documents: Iterable[NewDocument], scheme: Scheme) -> Counter[str]:

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from workbench.errors import ImportFormatError
 from workbench.formats.jsonl import expect, string_list
+from workbench.formats.offsets import OffsetUnits
 from workbench.formats.workbench import workbench_record
 from workbench.scheme import Scheme
 from workbench.store.records import NewDocument
@@ -158,7 +159,12 @@ def _accept(obj: dict[str, Any], where: str) -> list[str]:
 
 
 def read_line(
-    obj: dict[str, Any], where: str, fallback_name: str, annotator: str | None, scheme: Scheme
+    obj: dict[str, Any],
+    where: str,
+    fallback_name: str,
+    annotator: str | None,
+    scheme: Scheme,
+    offsets: OffsetUnits | None = None,
 ) -> NewDocument:
     """One line of Prodigy task JSONL (or of Workbench JSONL, its superset) as a document.
 
@@ -166,7 +172,8 @@ def read_line(
     line's ``tokens``; the ``accept`` list of a choice task, the ``label`` of a binary
     classification task and spaCy's ``cats`` give the stance and topics. The spans and
     choices of a rejected or ignored task are not labels: they are dropped and counted, as
-    are relations, review versions and fields of unknown meaning.
+    are relations, review versions and fields of unknown meaning. Offsets (of spans and
+    tokens) count code points unless ``offsets`` says otherwise.
     """
     normalized = dict(obj)
     dropped: list[str] = []
@@ -210,5 +217,7 @@ def read_line(
     dropped += [
         f"lines with the field {key!r} (not imported)" for key in obj if key not in KNOWN_FIELDS
     ]
-    document = workbench_record(normalized, where, fallback_name, annotator)
+    document = workbench_record(
+        normalized, where, fallback_name, annotator, offsets or "codepoints"
+    )
     return replace(document, dropped=(*document.dropped, *dropped)) if dropped else document

@@ -5,20 +5,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from workbench.errors import FieldError, ImportFormatError
 from workbench.formats import doccano, prodigy, spacy_docbin, workbench
+from workbench.formats.offsets import OffsetUnits
 from workbench.scheme import Scheme
 from workbench.store.records import ExportRecord, NewDocument
 
 if TYPE_CHECKING:
     from spacy.vocab import Vocab
 
-LineReader = Callable[[dict[str, Any], str, str, str | None, Scheme], NewDocument]
-"""Reads one parsed JSONL line: ``(line, where, fallback name, annotator, scheme)``, where
-``where`` is ``file:line`` for errors, the fallback name is for a line that names no document,
-and ``annotator`` (``--annotator``) wins over the line's own."""
+
+class LineReader(Protocol):
+    """Reads one parsed JSONL line: ``(line, where, fallback name, annotator, scheme,
+    offsets)``, where ``where`` is ``file:line`` for errors, the fallback name is for a line
+    that names no document, ``annotator`` (``--annotator``) wins over the line's own, and
+    ``offsets`` (``--offsets``; None: the format's own) is what the line's offsets count."""
+
+    def __call__(
+        self,
+        obj: dict[str, Any],
+        where: str,
+        fallback_name: str,
+        annotator: str | None,
+        scheme: Scheme,
+        offsets: OffsetUnits | None = None,
+    ) -> NewDocument: ...
+
 
 LineEncoder = Callable[[ExportRecord], list[bytes]]
 """Encodes a record as one JSONL line (ending in a newline), in pieces to write in order."""
@@ -43,6 +57,9 @@ class Format:
     """The encoder of records as spaCy ``Doc`` parts for a ``DocBin`` (spaCy only)."""
     suffix: str = ".jsonl"
     """The end of an export's default file name."""
+    offsets: OffsetUnits = "codepoints"
+    """What the format's offsets count when ``--offsets`` does not say: its reader converts
+    from these units; its line encoder writes code points, which ``export jsonl`` converts."""
 
 
 WORKBENCH: Final = Format(
@@ -64,6 +81,7 @@ DOCCANO: Final = Format(
     signs=doccano.SIGNS,
     write_lines=doccano.doccano_lines,
     suffix=".doccano.jsonl",
+    offsets=doccano.OFFSETS,
 )
 SPACY: Final = Format(
     "spacy",

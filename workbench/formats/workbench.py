@@ -10,6 +10,7 @@ import orjson
 
 from workbench.errors import ImportFormatError
 from workbench.formats.jsonl import expect, parse_spans, string_list
+from workbench.formats.offsets import OffsetUnits
 from workbench.formats.text import MAX_DOCUMENT_BYTES
 from workbench.formats.tokens_json import TokensEncoder, tokens_json_plain
 from workbench.models import STATUSES
@@ -38,11 +39,16 @@ document), so a document's stored metadata never overrides them."""
 
 
 def workbench_record(
-    obj: dict[str, Any], where: str, fallback_name: str, annotator: str | None
+    obj: dict[str, Any],
+    where: str,
+    fallback_name: str,
+    annotator: str | None,
+    offsets: OffsetUnits = "codepoints",
 ) -> NewDocument:
     """One line of Workbench JSONL as a document, with an annotation if it carries labels.
 
-    ``annotator`` (from ``--annotator``) wins over ``_annotator_id`` and ``_session_id``.
+    ``annotator`` (from ``--annotator``) wins over ``_annotator_id`` and ``_session_id``;
+    span offsets count ``offsets`` units.
     """
     text = expect(obj, "text", str, where)
     if text is None:
@@ -60,7 +66,7 @@ def workbench_record(
     name = meta.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise ImportFormatError(f"{where}: field 'meta.name' must be a non-empty string")
-    spans = parse_spans(obj.get("spans"), text, where)
+    spans = parse_spans(obj.get("spans"), text, where, offsets)
     stance = expect(obj, "stance", str, where)
     topics = string_list(obj, "topics", where)
     note = expect(obj, "note", str, where) or ""
@@ -127,11 +133,17 @@ def workbench_record(
 
 
 def read_line(
-    obj: dict[str, Any], where: str, fallback_name: str, annotator: str | None, scheme: Scheme
+    obj: dict[str, Any],
+    where: str,
+    fallback_name: str,
+    annotator: str | None,
+    scheme: Scheme,
+    offsets: OffsetUnits | None = None,
 ) -> NewDocument:
     """One line of Workbench JSONL as a document (the registry's reader; labels are checked
-    against the scheme later, all at once)."""
-    return workbench_record(obj, where, fallback_name, annotator)
+    against the scheme later, all at once). Offsets count code points unless ``offsets``
+    says otherwise."""
+    return workbench_record(obj, where, fallback_name, annotator, offsets or "codepoints")
 
 
 # -- writing -----------------------------------------------------------------------------------
