@@ -91,7 +91,7 @@ def topics_section(corpus: Corpus) -> dict[str, Any]:
         [[topic in topic_set for topic in corpus.topics] for topic_set in corpus.topic_sets]
         or [[False] * len(corpus.topics)],
         dtype=np.float64,
-    ).reshape(-1, len(corpus.topics))
+    ).reshape(max(len(corpus.topic_sets), 1), len(corpus.topics))  # no topics: no columns
     per_topic: dict[str, Any] = {}
     for position, topic in enumerate(corpus.topics):
         # Each topic as a yes/no question per document: binary nominal alpha.

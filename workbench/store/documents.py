@@ -166,8 +166,12 @@ class DocumentStore(StoreBase):
                 raise ImportFormatError(f"{where}: the document name {document.name!r} {problem}")
             if digest in stored or digest in known:
                 _, existing = stored.get(digest) or known[digest]
-                # Another annotator's line of a document this run already added is no skip.
-                if digest in stored or existing != document.name:
+                # Another line with labels for a text this run already added is no skip: its
+                # labels attach (the line's made-up name is no other name for the text).
+                again = digest not in stored and (
+                    existing == document.name or (document.annotations and not document.named)
+                )
+                if not again:
                     if digest in stored:
                         why, kind = "already imported", "stored"
                     else:
