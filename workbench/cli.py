@@ -195,8 +195,18 @@ def _run_tui(
     if annotator is not None and annotator.strip() == GOLD:
         option = "--reviewer" if review else "--annotator"
         raise fail(f"{option} {GOLD}: the name is reserved for the reviewed set; use your own")
+    if annotator is not None:
+        from workbench.store.core import check_annotator_name
+
+        check_annotator_name(annotator, "--reviewer" if review else "--annotator")
     config = load_config()  # a broken config file is an error now, not a surprise in the TUI
     store = open_store(ctx, db, scheme)
+    if store.db.read_only:
+        raise fail(
+            f"{store.db.name}: the database is read-only (its file or folder cannot be written"
+            " here), and annotating saves every change; status, docs, agreement, export and"
+            " check still read it"
+        )
     from workbench.tui.app import WorkbenchApp  # first: most binding ids are then known
 
     check_keymap(config, store.scheme)  # label ids depend on the scheme in force

@@ -325,3 +325,36 @@ def test_a_wrong_postgresql_password_never_shows_it() -> None:
     line = one_line_error(result.exit_code, result.stdout, result.stderr)
     assert "password authentication failed" in line
     assert "wrong-pw-123" not in result.stdout + result.stderr
+
+
+def test_a_database_this_process_may_not_write_is_read_and_writes_are_refused(
+    database: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File permissions or a read-only mount (issue 12.9): os.access says no write, so the
+    database opens read-only; SQLite itself then refuses every write (even for root)."""
+
+    real_access = os.access
+
+    def no_write_here(path: object, mode: int, **kwargs: object) -> bool:
+        if mode & os.W_OK and str(path).startswith(str(database)):
+            return False
+        return real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", no_write_here)
+    before = database.read_bytes()
+    for args in (
+        ["status", "--json"],
+        ["docs"],
+        ["agreement", "--status", "any"],
+        ["check"],
+        ["export", "jsonl", "--source", "all", "--status", "any", "--out", "-"],
+        ["backup", str(workdir / "copy.db")],
+    ):
+        result = CliRunner().invoke(app, ["--db", f"sqlite:///{database}", *args])
+        assert result.exit_code == 0, (args, result.output)
+    good = write(workdir / "new.txt", "A new article about the summit.")
+    for args in (["import", good], ["annotate", "--annotator", "ann"]):
+        line = one_line_error(*run(database, args))
+        assert ("read-only" in line and "nothing was changed" in line) or "annotating" in line
+    assert database.read_bytes() == before
+    assert not Path(f"{database}-shm").exists()  # nothing left behind for the owner

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from sqlalchemy import Engine, bindparam, create_engine, event, inspect
 from sqlalchemy import exc as sa_exc
@@ -107,6 +108,8 @@ def _sqlite_engine(url: URL) -> Engine:
                 path.parent.mkdir(parents=True)
             except OSError as exc:
                 raise DatabaseError(f"{path}: cannot create its folder ({exc.strerror})") from None
+        if not url.query and path.is_file() and not _writable(path):
+            url = _read_only(path)
     engine = create_engine(
         url, connect_args={"timeout": busy_timeout(), "check_same_thread": False}
     )
@@ -139,6 +142,27 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write the database: the file, and its WAL files (``-wal``,
+    ``-shm``), which it may have to create in the folder."""
+    if not os.access(path, os.W_OK):
+        return False
+    companions = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    if all(companion.exists() for companion in companions):
+        return all(os.access(companion, os.W_OK) for companion in companions)
+    return os.access(path.parent, os.W_OK)
+
+
+def _read_only(path: Path) -> URL:
+    """The URL that opens a database this process may not write (file permissions, a
+    read-only mount) for reading: every write is then refused as read-only. Without a
+    ``-shm`` file to share, SQLite would have to create one (impossible here, or left behind
+    owned by the wrong user), so the file is read as immutable: as it is on disk."""
+    shared = path.with_name(path.name + "-shm").exists()
+    options = "mode=ro&uri=true" + ("" if shared else "&immutable=1")
+    return make_url(f"sqlite:///file:{quote(str(path.resolve()))}?{options}")
+
+
 def translate(exc: sa_exc.DBAPIError, where: str) -> WorkbenchError:
     """A driver error turned into one line a user can act on."""
     message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -156,7 +180,9 @@ def translate(exc: sa_exc.DBAPIError, where: str) -> WorkbenchError:
         )
     if "readonly" in lowered or "read-only" in lowered:
         return DatabaseError(
-            f"{where}: the database is read-only; check the file's and its folder's permissions"
+            f"{where}: the database is read-only (its file or folder cannot be written here):"
+            " nothing was changed; reading commands (status, docs, agreement, export, check)"
+            " still work"
         )
     if "not a database" in lowered or "malformed" in lowered:
         return DatabaseError(
@@ -191,6 +217,13 @@ class Database:
         self.url = url
         self.name = describe(url)
         self.engine = make_engine(url)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this SQLite database is open for reading only (asked for with
+        ``mode=ro``, or because this process may not write it): every write is refused."""
+        query = self.engine.url.query if is_sqlite(self.engine) else {}
+        return query.get("mode") == "ro" or query.get("immutable") == "1"
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -42,11 +42,16 @@ def load_config(path: Path | None = None) -> TuiConfig:
     ```
     """
     path = path or config_path()
-    if not path.is_file():
-        return TuiConfig(source=str(path))
     try:
+        if not path.is_file():
+            return TuiConfig(source=str(path))
         data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise WorkbenchError(
+            f"{path}: cannot read the config file ({exc.strerror}); fix its permissions or"
+            " set WORKBENCH_CONFIG to another file"
+        ) from None
+    except UnicodeDecodeError as exc:
         raise WorkbenchError(f"{path}: cannot read the config file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise WorkbenchError(f"{path}: invalid TOML: {exc}") from None
