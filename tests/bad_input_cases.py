@@ -26,6 +26,11 @@ LIVE_DB = "<the live database file>"
 """An argument the test replaces with the path of the SQLite database under test."""
 
 
+LIVE_SQLITE = Path("test.db")
+"""The SQLite database under test, relative to the working directory (tests/conftest.py's
+``backend_url`` makes it there), for cases that reach it by another path or a link."""
+
+
 @dataclass(frozen=True)
 class Case:
     """How to make the bad input (files in the folder it is given; the result is the command
@@ -178,6 +183,20 @@ def link_to_elsewhere(folder: Path, name: str) -> str:
     path = folder / "out" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.symlink_to(elsewhere)
+    return str(path)
+
+
+def link(path: Path, target: Path) -> str:
+    """A symbolic link to ``target``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+    return str(path)
+
+
+def hard_link(path: Path, target: Path) -> str:
+    """A second name of ``target``'s file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.hardlink_to(target)
     return str(path)
 
 
@@ -1048,6 +1067,19 @@ CASES: dict[str, Case] = {
     "backup: onto the live database, --force": Case(
         command("backup", "--force", LIVE_DB), "live database", backends=("sqlite",)
     ),
+    "backup: onto the live database by a relative path": Case(
+        command("backup", "--force", LIVE_SQLITE.name), "live database", backends=("sqlite",)
+    ),
+    "backup: onto a symbolic link to the live database": Case(
+        lambda d: ["backup", "--force", link(d / "alias.db", Path.cwd() / LIVE_SQLITE)],
+        "live database",
+        backends=("sqlite",),
+    ),
+    "backup: onto a hard link to the live database": Case(
+        lambda d: ["backup", "--force", hard_link(d / "same.db", Path.cwd() / LIVE_SQLITE)],
+        "live database",
+        backends=("sqlite",),
+    ),
     "backup: of a PostgreSQL database": Case(
         lambda d: ["backup", str(d / "copy.db")], "pg_dump", backends=("postgresql",)
     ),
@@ -1254,6 +1286,28 @@ CASES: dict[str, Case] = {
         "annotate.fly",
         env={"WORKBENCH_CONFIG": "{folder}/config.toml"},
     ),
+    # --- escape sequences in option values: shown escaped, never raw --------------------------
+    "export jsonl: --docs with ESC": Case(
+        command(*_export("--source", "all", "--status", "any", "--docs", "x\x1b[2J")),
+        "unknown document",
+    ),
+    "export jsonl: --format with ESC": Case(
+        command(*_export("--source", "all", "--format", "x\x1b[2J")), "--format"
+    ),
+    "agreement: --annotators with ESC": Case(
+        command("agreement", "--annotators", "eve\x1b[2J"), "unknown annotator"
+    ),
+    "agreement: --status with ESC": Case(command("agreement", "--status", "x\x1b[2J"), "--status"),
+    "db: unknown scheme with ESC": Case(on_db("bo\x1b[2Jgus://x/y", "status"), "database"),
+    "import: --format with ESC": Case(
+        lambda d: ["import", "--format", "x\x1b[2J", jsonl(d, {"text": "A."})], "--format"
+    ),
+    "import: --align with ESC": Case(
+        lambda d: ["import", "--align", "x\x1b[2J", write(d / "a.txt", "A text.")], "--align"
+    ),
+    "annotate: --role with ESC": Case(
+        command("annotate", "--role", "x\x1b[2J", "--annotator", "a"), "--role"
+    ),
 }
 
 
@@ -1361,5 +1415,72 @@ PENDING: dict[str, Case] = {
     # The message repeats the raw name: "claim_type[5] (A<NUL>).name".
     "scheme: name holds NUL": Case(
         with_scheme(extra_label("claim_type", 'name = "A\\u0000"'), "status"), "control"
+    ),
+    # The new scheme is stored (table meta) before the option is refused: a refused command
+    # changed the database.
+    "scheme: a new label, then a bad --status": Case(
+        with_scheme(extra_label("topics", 'name = "NEWTOPIC"'), "agreement", "--status", "x"),
+        "--status 'x'",
+    ),
+    # As above: "nothing was imported", but the new scheme was stored.
+    "scheme: a new label, then a bad import": Case(
+        lambda d: [
+            "--scheme",
+            write(d / "s.toml", extra_label("topics", 'name = "NEWTOPIC"')),
+            "import",
+            jsonl(d, {"text": 5}),
+        ],
+        "'text'",
+    ),
+    # The path is printed raw, ESC and all: "error: D/old<ESC>[2J.db: already exists; ...".
+    "backup: target with ESC in its name exists": Case(
+        lambda d: ["backup", write(d / "old\x1b[2J.db", "x")],
+        "already exists",
+        backends=("sqlite",),
+    ),
+    # The path is printed raw: "error: D/dir<ESC>[2J: is a folder; ...".
+    "export jsonl: --out onto a folder with ESC in its name": Case(
+        lambda d: [
+            "export",
+            "jsonl",
+            "--source",
+            "all",
+            "--status",
+            "any",
+            "--out",
+            folder(d / "dir\x1b[2J", {"x": ""}),
+        ],
+        "is a folder",
+    ),
+    # The name is printed raw first: "error: --source eve<ESC>[2J: no annotator named ...".
+    "export jsonl: --source with ESC": Case(
+        command(*_export("--source", "eve\x1b[2J")), "no annotator named"
+    ),
+    # The path is printed raw: "error: D/taken<ESC>[2J: is a file; ...".
+    "export spacy: --out onto a file with ESC in its name": Case(
+        lambda d: [
+            "export",
+            "spacy",
+            "--source",
+            "all",
+            "--status",
+            "any",
+            "--out",
+            write(d / "taken\x1b[2J", "x"),
+        ],
+        "is a file",
+    ),
+    # The path is printed raw: "error: D/db<ESC>[2J: is a folder, not a database file".
+    "db: a folder with ESC in its name": Case(
+        lambda d: ["status", "--db", folder(d / "db\x1b[2J", {"x": ""})], "is a folder"
+    ),
+    # The path is printed raw: "error: D/n<ESC>[2J.db: not a Workbench database or ...".
+    "db: a text file with ESC in its name": Case(
+        on_db_file(lambda d: write(d / "n\x1b[2J.db", "notes\n" * 500), "status"),
+        "not a Workbench database",
+    ),
+    # The path is printed raw: "error: D/s<ESC>[2J.toml: scheme file not found".
+    "scheme: missing file with ESC in its name": Case(
+        lambda d: ["--scheme", str(d / "s\x1b[2J.toml"), "status"], "scheme file not found"
     ),
 }
