@@ -936,7 +936,9 @@ CASES: dict[str, Case] = {
     "db: unknown scheme": Case(on_db("bogus://x/y", "status"), "unknown database type"),
     "db: http URL": Case(on_db("http://example.invalid/db", "docs"), "unknown database type"),
     "db: mysql without its driver": Case(
-        on_db("mysql://u:Pw-My9@127.0.0.1:9/db", "status"), "not installed", secrets=("Pw-My9",)
+        on_db("mysql://u:Pw-My9@127.0.0.1:9/db", "status"),
+        "mysql://u:***@127.0.0.1:9/db",
+        secrets=("Pw-My9",),
     ),
     "db: a folder": Case(lambda d: ["status", "--db", str(d)], "is a folder"),
     "db: a folder as a URL": Case(lambda d: ["check", "--db", f"sqlite:///{d}"], "is a folder"),
@@ -971,22 +973,22 @@ CASES: dict[str, Case] = {
     ),
     "db: postgresql, a / in the password": Case(
         on_db(f"postgresql://ann:S3c/retPW@{CLOSED}/wb", "status"),
-        "error",
+        "ann:***@127.0.0.1:9/wb: cannot connect",
         secrets=("S3c/retPW", "retPW"),
     ),
     "db: postgresql, a / in the password, bad port": Case(
         on_db("postgresql://u:S3c/retPW@host:abc/db", "docs"),
-        "error",
+        "u:***@host:abc/db",
         secrets=("S3c/retPW", "retPW"),
     ),
     "db: postgresql, a ? in the password": Case(
         on_db(f"postgresql://ann:S3c?retPW@{CLOSED}/wb", "status"),
-        "error",
+        "ann:***@127.0.0.1:9/wb: cannot connect",
         secrets=("S3c?retPW", "retPW"),
     ),
     "db: postgresql, a # in the password": Case(
         on_db(f"postgresql://ann:S3c#retPW@{CLOSED}/wb", "status"),
-        "error",
+        "ann:***@127.0.0.1:9/wb: cannot connect",
         secrets=("S3c#retPW", "retPW"),
     ),
     "db: postgresql, ?password= in the query": Case(
@@ -996,7 +998,7 @@ CASES: dict[str, Case] = {
     ),
     "db: postgresql, ?PASSWORD= in capitals": Case(
         on_db(f"postgresql://ann@{CLOSED}/wb?PASSWORD=Qry-Secret2", "docs"),
-        "error",
+        "password=%2A%2A%2A",
         secrets=("Qry-Secret2",),
     ),
     "db: postgresql, a percent-encoded password": Case(
@@ -1011,7 +1013,7 @@ CASES: dict[str, Case] = {
     ),
     "db: postgresql+psycopg2, no such driver": Case(
         on_db(f"postgresql+psycopg2://ann:Drv-Pw5@{CLOSED}/wb", "status"),
-        "error",
+        "ann:***@127.0.0.1:9/wb",
         secrets=("Drv-Pw5",),
     ),
     "db: postgresql, closed port, agreement": Case(
@@ -1045,7 +1047,9 @@ CASES: dict[str, Case] = {
         secrets=("Pw-Ann6",),
     ),
     "db: postgresql, no host, bad port": Case(
-        on_db("postgresql://u:Pw-Port7@:notaport/db", "status"), "error", secrets=("Pw-Port7",)
+        on_db("postgresql://u:Pw-Port7@:notaport/db", "status"),
+        "u:***@:notaport/db",
+        secrets=("Pw-Port7",),
     ),
     # --- backup ---------------------------------------------------------------------------------
     "backup: target exists": Case(
@@ -1308,6 +1312,10 @@ CASES: dict[str, Case] = {
     "annotate: --role with ESC": Case(
         command("annotate", "--role", "x\x1b[2J", "--annotator", "a"), "--role"
     ),
+    "wb: _annotator_id holds NUL": Case(importing(line(_annotator_id="a\x00b")), "annotator name"),
+    "doccano: annotator holds ESC": Case(
+        importing(doccano(annotator="eve\x1b[2J")), "annotator name"
+    ),
 }
 
 
@@ -1482,5 +1490,13 @@ PENDING: dict[str, Case] = {
     # The path is printed raw: "error: D/s<ESC>[2J.toml: scheme file not found".
     "scheme: missing file with ESC in its name": Case(
         lambda d: ["--scheme", str(d / "s\x1b[2J.toml"), "status"], "scheme file not found"
+    ),
+    # The unknown label is printed raw: "unknown labels FA<ESC>[2JCT (claim type) x1; ...".
+    "wb: span label holds ESC": Case(importing(span(label="FA\x1b[2JCT")), "unknown labels"),
+    # The unknown label is printed raw: "unknown labels EN<NUL>ERGY (topic) x1; ...".
+    "wb: topic holds NUL": Case(importing(line(topics=["EN\x00ERGY"])), "unknown labels"),
+    # The stance is printed raw: "field 'stance' is CRI<ESC>[2JTICAL but ...".
+    "prodigy: stance against the choices, with ESC": Case(
+        importing(line(spans=..., accept=["MIXED"], stance="CRI\x1b[2JTICAL")), "'stance'"
     ),
 }
