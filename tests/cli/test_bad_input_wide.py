@@ -1,8 +1,8 @@
 """The wide bad-input suite (issue 12, "Figures"): every case of tests/bad_input_cases.py, on
 SQLite and PostgreSQL, exits 1 with one ``error:`` line per problem on stderr, nothing on
-stdout, no traceback, no password and no raw control character (output as to a terminal:
-ANSI sequences are not stripped), and leaves every table of the
-database exactly as it was. No case may start the terminal UI: one that would fails at once."""
+stdout, no traceback, no password, no raw control character (the output is taken as a terminal
+gets it: ANSI sequences are not stripped), and leaves every table of the database exactly as
+it was. No case may start the terminal UI: one that would fails at once."""
 
 from __future__ import annotations
 
