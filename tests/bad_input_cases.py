@@ -1320,6 +1320,31 @@ CASES: dict[str, Case] = {
     "doccano: annotator holds ESC": Case(
         importing(doccano(annotator="eve\x1b[2J")), "annotator name"
     ),
+    # --- numbers and nesting JSON allows but Workbench cannot hold -------------------------------
+    "wb: span start beyond 64 bits": Case(
+        importing(
+            b'{"text": "' + NEW_TEXT.encode() + b'", "_annotator_id": "c", "spans": [{"start":'
+            b' 100000000000000000000, "end": 6, "label": "FACT"}]}'
+        ),
+        "'start'",
+    ),
+    "wb: span start in exponent form": Case(
+        importing(
+            b'{"text": "' + NEW_TEXT.encode() + b'", "_annotator_id": "c", "spans": [{"start":'
+            b' 0e0, "end": 6, "label": "FACT"}]}'
+        ),
+        "'start'",
+    ),
+    "wb: _timestamp beyond a double": Case(
+        importing(b'{"text": "' + NEW_TEXT.encode() + b'", "_timestamp": 1e400}'), ":1:"
+    ),
+    "wb: spans nested 100 lists deep": Case(
+        importing(b'{"text": "A text.", "spans": ' + b"[" * 100 + b"]" * 100 + b"}"),
+        "nested more than",
+    ),
+    "wb: meta.annotator is a number": Case(
+        importing(line(_annotator_id=..., meta={"name": "m", "annotator": 5})), "no annotator"
+    ),
 }
 
 
