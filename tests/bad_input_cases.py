@@ -582,7 +582,8 @@ CASES: dict[str, Case] = {
     "prodigy: rejected binary label unknown": Case(
         importing(line(spans=..., label="SPORT", answer="reject")), "'SPORT' (rejected class)"
     ),
-    "prodigy: cats is a list": Case(importing(line(spans=..., cats=["ENERGY"])), "'cats'"),
+    # A cats list is doccano's intent shape, which names its annotator as "annotator".
+    "prodigy: cats is a list": Case(importing(line(spans=..., cats=["ENERGY"])), "no annotator"),
     "prodigy: cats score is a string": Case(
         importing(line(spans=..., cats={"ENERGY": "1"})), "'cats'"
     ),
@@ -640,8 +641,8 @@ CASES: dict[str, Case] = {
         importing(doccano(label=["MIXED"], stance="CRITICAL")), "CRITICAL"
     ),
     "doccano: entities is an object": Case(importing(doccano(entities={"a": 1})), "'entities'"),
-    "doccano: entity is a list": Case(
-        importing(doccano(label=..., entities=[[0, 6, "FACT"]])), "entities[0]"
+    "doccano: entity triple with an offset not a number": Case(
+        importing(doccano(label=..., entities=[[0, "six", "FACT"]])), "entities[0]"
     ),
     "doccano: entity without end_offset": Case(
         importing(doccano(label=..., entities=[{"start_offset": 0, "label": "FACT"}])),
@@ -1127,7 +1128,7 @@ CASES: dict[str, Case] = {
     "scheme: no claim types": Case(
         with_scheme(scheme_toml(drop=("claim_type",)), "status"), "claim_type: the set is empty"
     ),
-    "scheme: an empty file": Case(with_scheme("", "status"), "the set is empty", lines=3),
+    "scheme: an empty file": Case(with_scheme("", "status"), "the set is empty"),
     "scheme: unknown table": Case(
         with_scheme(scheme_toml('[[claims]]\nname = "A1"\n'), "status"), "unknown table"
     ),
@@ -1345,28 +1346,19 @@ CASES: dict[str, Case] = {
     "wb: meta.annotator is a number": Case(
         importing(line(_annotator_id=..., meta={"name": "m", "annotator": 5})), "no annotator"
     ),
-}
-
-
-PENDING: dict[str, Case] = {
-    # Cases main fails today, each with what it does instead: run as strict xfails, so the fix
-    # of one shows as an unexpected pass; then move it up into CASES.
-    # Accepted: "imported 0 documents" (an empty .txt is refused; a JSONL of no documents is not).
+    # Fixed since the suite was written (issues 12.2, 12.3, 12.5, 12.11, control characters).
+    "db: postgresql, an @ in the password": Case(
+        on_db(f"postgresql://ann:S3c@retPW@{CLOSED}/wb", "check"),
+        "cannot connect",
+        secrets=("S3c@retPW", "retPW"),
+    ),
     "jsonl: empty lines only": Case(
         lambda d: ["import", write(d / "blank.jsonl", b"\n\n  \n")], "blank.jsonl"
     ),
-    # Accepted: "imported 0 documents".
     "jsonl: an empty file": Case(
         lambda d: ["import", write(d / "empty.jsonl", b"")], "empty.jsonl"
     ),
-    # Accepted: "imported 0 documents".
     "stdin: empty": Case(command("import", "-"), "stdin", stdin=b""),
-    # Issue 12.11: accepted as an entity ("imported 1 document, 1 annotations with 1 spans").
-    "doccano: label as an object": Case(
-        importing(doccano(label=[{"start_offset": 0, "end_offset": 6, "label": "FACT"}])),
-        "label[0]",
-    ),
-    # Issue 12.5: the FIFO is replaced ("wrote 1 lines ... to pipe.jsonl").
     "export jsonl: --out onto a FIFO": Case(
         lambda d: [
             "export",
@@ -1380,7 +1372,6 @@ PENDING: dict[str, Case] = {
         ],
         "pipe.jsonl",
     ),
-    # Issue 12.5: the link is replaced ("wrote 1 lines ... to out/out.jsonl").
     "export jsonl: --out onto a link to elsewhere": Case(
         lambda d: [
             "export",
@@ -1393,6 +1384,90 @@ PENDING: dict[str, Case] = {
             link_to_elsewhere(d, "out.jsonl"),
         ],
         "out.jsonl",
+    ),
+    "export spacy: --seed beyond 64 bits": Case(
+        lambda d: [
+            "export",
+            "spacy",
+            "--out",
+            str(d / "o"),
+            "--source",
+            "all",
+            "--status",
+            "any",
+            "--seed",
+            str(2**70),
+        ],
+        "--seed",
+    ),
+    "scheme: name holds ESC": Case(
+        with_scheme(extra_label("topics", 'name = "A\\u001b[31m"'), "status"), "control"
+    ),
+    "scheme: name holds a tab": Case(
+        with_scheme(extra_label("stance", 'name = "A\\tB"'), "status"), "control"
+    ),
+    "scheme: name holds NUL": Case(
+        with_scheme(extra_label("claim_type", 'name = "A\\u0000"'), "status"), "control"
+    ),
+    "backup: target with ESC in its name exists": Case(
+        lambda d: ["backup", write(d / "old\x1b[2J.db", "x")],
+        "already exists",
+        backends=("sqlite",),
+    ),
+    "export jsonl: --out onto a folder with ESC in its name": Case(
+        lambda d: [
+            "export",
+            "jsonl",
+            "--source",
+            "all",
+            "--status",
+            "any",
+            "--out",
+            folder(d / "dir\x1b[2J", {"x": ""}),
+        ],
+        "is a folder",
+    ),
+    "export jsonl: --source with ESC": Case(
+        command(*_export("--source", "eve\x1b[2J")), "no annotator named"
+    ),
+    "export spacy: --out onto a file with ESC in its name": Case(
+        lambda d: [
+            "export",
+            "spacy",
+            "--source",
+            "all",
+            "--status",
+            "any",
+            "--out",
+            write(d / "taken\x1b[2J", "x"),
+        ],
+        "is a file",
+    ),
+    "db: a folder with ESC in its name": Case(
+        lambda d: ["status", "--db", folder(d / "db\x1b[2J", {"x": ""})], "is a folder"
+    ),
+    "db: a text file with ESC in its name": Case(
+        on_db_file(lambda d: write(d / "n\x1b[2J.db", "notes\n" * 500), "status"),
+        "not a Workbench database",
+    ),
+    "scheme: missing file with ESC in its name": Case(
+        lambda d: ["--scheme", str(d / "s\x1b[2J.toml"), "status"], "scheme file not found"
+    ),
+    "wb: span label holds ESC": Case(importing(span(label="FA\x1b[2JCT")), "unknown labels"),
+    "wb: topic holds NUL": Case(importing(line(topics=["EN\x00ERGY"])), "unknown labels"),
+    "prodigy: stance against the choices, with ESC": Case(
+        importing(line(spans=..., accept=["MIXED"], stance="CRI\x1b[2JTICAL")), "'stance'"
+    ),
+}
+
+
+PENDING: dict[str, Case] = {
+    # Cases main fails today, each with what it does instead: run as strict xfails, so the fix
+    # of one shows as an unexpected pass; then move it up into CASES.
+    # Issue 12.11: accepted as an entity ("imported 1 document, 1 annotations with 1 spans").
+    "doccano: label as an object": Case(
+        importing(doccano(label=[{"start_offset": 0, "end_offset": 6, "label": "FACT"}])),
+        "label[0]",
     ),
     # Accepted: "wrote 0 lines" (export spacy refuses the same selection: "nothing to export").
     "export jsonl: nothing done yet": Case(
@@ -1413,45 +1488,11 @@ PENDING: dict[str, Case] = {
         lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--seed", "1.5"],
         "--seed",
     ),
-    # Issue 12.3: TypeError('Integer exceeds 64-bit range'), no message.
-    "export spacy: --seed beyond 64 bits": Case(
-        lambda d: [
-            "export",
-            "spacy",
-            "--out",
-            str(d / "o"),
-            "--source",
-            "all",
-            "--status",
-            "any",
-            "--seed",
-            str(2**70),
-        ],
-        "--seed",
-    ),
-    # Issue 12.2: "failed to resolve host 'retPW@127.0.0.1'" shows the password's tail.
-    "db: postgresql, an @ in the password": Case(
-        on_db(f"postgresql://ann:S3c@retPW@{CLOSED}/wb", "check"),
-        "error",
-        secrets=("S3c@retPW", "retPW"),
-    ),
     # Exit 2 and Typer's usage box (dir_okay=False), not one `error:` line.
     "scheme: a folder": Case(lambda d: ["--scheme", str(d), "status"], "scheme"),
-    # The message repeats the raw name, "topics[8] (A<ESC>[31m).name": ESC reaches the terminal.
-    "scheme: name holds ESC": Case(
-        with_scheme(extra_label("topics", 'name = "A\\u001b[31m"'), "status"), "control"
-    ),
-    # The message repeats the raw name: "stance[4] (A<TAB>B).name".
-    "scheme: name holds a tab": Case(
-        with_scheme(extra_label("stance", 'name = "A\\tB"'), "status"), "control"
-    ),
     # The raw name splits the message in two `error:` lines: "claim_type[5] (A" / "B).name: ...".
     "scheme: name holds a newline": Case(
         with_scheme(extra_label("claim_type", 'name = "A\\nB"'), "status"), "control"
-    ),
-    # The message repeats the raw name: "claim_type[5] (A<NUL>).name".
-    "scheme: name holds NUL": Case(
-        with_scheme(extra_label("claim_type", 'name = "A\\u0000"'), "status"), "control"
     ),
     # The new scheme is stored (table meta) before the option is refused: a refused command
     # changed the database.
@@ -1468,64 +1509,5 @@ PENDING: dict[str, Case] = {
             jsonl(d, {"text": 5}),
         ],
         "'text'",
-    ),
-    # The path is printed raw, ESC and all: "error: D/old<ESC>[2J.db: already exists; ...".
-    "backup: target with ESC in its name exists": Case(
-        lambda d: ["backup", write(d / "old\x1b[2J.db", "x")],
-        "already exists",
-        backends=("sqlite",),
-    ),
-    # The path is printed raw: "error: D/dir<ESC>[2J: is a folder; ...".
-    "export jsonl: --out onto a folder with ESC in its name": Case(
-        lambda d: [
-            "export",
-            "jsonl",
-            "--source",
-            "all",
-            "--status",
-            "any",
-            "--out",
-            folder(d / "dir\x1b[2J", {"x": ""}),
-        ],
-        "is a folder",
-    ),
-    # The name is printed raw first: "error: --source eve<ESC>[2J: no annotator named ...".
-    "export jsonl: --source with ESC": Case(
-        command(*_export("--source", "eve\x1b[2J")), "no annotator named"
-    ),
-    # The path is printed raw: "error: D/taken<ESC>[2J: is a file; ...".
-    "export spacy: --out onto a file with ESC in its name": Case(
-        lambda d: [
-            "export",
-            "spacy",
-            "--source",
-            "all",
-            "--status",
-            "any",
-            "--out",
-            write(d / "taken\x1b[2J", "x"),
-        ],
-        "is a file",
-    ),
-    # The path is printed raw: "error: D/db<ESC>[2J: is a folder, not a database file".
-    "db: a folder with ESC in its name": Case(
-        lambda d: ["status", "--db", folder(d / "db\x1b[2J", {"x": ""})], "is a folder"
-    ),
-    # The path is printed raw: "error: D/n<ESC>[2J.db: not a Workbench database or ...".
-    "db: a text file with ESC in its name": Case(
-        on_db_file(lambda d: write(d / "n\x1b[2J.db", "notes\n" * 500), "status"),
-        "not a Workbench database",
-    ),
-    # The path is printed raw: "error: D/s<ESC>[2J.toml: scheme file not found".
-    "scheme: missing file with ESC in its name": Case(
-        lambda d: ["--scheme", str(d / "s\x1b[2J.toml"), "status"], "scheme file not found"
-    ),
-    # The unknown label is printed raw: "unknown labels FA<ESC>[2JCT (claim type) x1; ...".
-    "wb: span label holds ESC": Case(importing(span(label="FA\x1b[2JCT")), "unknown labels"),
-    # The unknown label is printed raw: "unknown labels EN<NUL>ERGY (topic) x1; ...".
-    "wb: topic holds NUL": Case(importing(line(topics=["EN\x00ERGY"])), "unknown labels"),
-    # The stance is printed raw: "field 'stance' is CRI<ESC>[2JTICAL but ...".
-    "prodigy: stance against the choices, with ESC": Case(
-        importing(line(spans=..., accept=["MIXED"], stance="CRI\x1b[2JTICAL")), "'stance'"
     ),
 }

@@ -69,8 +69,15 @@ class Options:
 
 
 def fail(message: str) -> typer.Exit:
-    """Print a user error (one line per problem) on stderr; the caller raises the result."""
-    for line in message.splitlines() or [message]:
+    """Print a user error (one line per problem) on stderr; the caller raises the result.
+
+    Control characters a message quotes from the input (a file name with ESC, a label with
+    NUL) are printed as escapes: no input acts on the terminal.
+    """
+    from workbench.formats.text import shown
+
+    for line in message.split("\n"):
+        line = shown(line)
         typer.echo(f"error: {line}" if not line.startswith("error:") else line, err=True)
     return typer.Exit(1)
 

@@ -169,7 +169,7 @@ class Checker:
     ) -> None:
         """Check one input, its records made by ``records(bad)``."""
         missing: Counter[str] = Counter()
-        first = len(self.invalid)
+        first, before = len(self.invalid), self.total
         try:
             for record in records(self._bad_line if self.skip_invalid else None):
                 self._record(record, missing)
@@ -186,6 +186,9 @@ class Checker:
             self._pending.clear()
             self.problems.append(str(exc))
             return
+        if source.jsonl and self.total == before and len(self.invalid) == first and not missing:
+            where = "stdin" if str(source.path) == "-" else shown(source.path)
+            self.problems.append(f"{where}: no documents: it is empty or holds only blank lines")
         if missing:
             listed = ", ".join(f"{name} x{count}" for name, count in missing.most_common())
             self.problems.append(

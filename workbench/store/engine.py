@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, bindparam, create_engine, event, inspect
 from sqlalchemy import exc as sa_exc
@@ -52,10 +52,25 @@ def resolve_url(db: str | None = None) -> str:
     return url
 
 
+def parse_url(url: str) -> URL:
+    """``url`` parsed; a password holding ``@`` (typed as it is, not as ``%40``) stays the
+    password: the host is what follows the last ``@``, as it can hold no ``@`` itself
+    (SQLAlchemy would take the password's tail for the host, and the driver print it)."""
+    parsed = make_url(url)
+    scheme, _, rest = url.partition("://")
+    authority = rest.split("/", 1)[0]
+    if parsed.get_backend_name() == "sqlite" or authority.count("@") < 2:
+        return parsed
+    userinfo, _, hostport = authority.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    fixed = make_url(f"{scheme}://{hostport}{rest[len(authority) :]}")
+    return fixed.set(username=unquote(user), password=unquote(password))
+
+
 def describe(url: str | URL) -> str:
     """A URL fit to show a user: the SQLite path, or the URL with its password hidden."""
     try:
-        parsed = make_url(url) if isinstance(url, str) else url
+        parsed = parse_url(url) if isinstance(url, str) else url
     except (sa_exc.ArgumentError, ValueError):
         # Shown as typed, but a password in it never is.
         return _no_secrets(str(url))
@@ -77,7 +92,7 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
     try:
-        parsed = make_url(url)
+        parsed = parse_url(url)
     except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise DatabaseError(
             f"invalid database URL {describe(url)!r}; use a path or sqlite:///FILE"
