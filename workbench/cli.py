@@ -58,6 +58,14 @@ DocsOption = Annotated[
     str | None,
     typer.Option("--docs", help="Comma list of document names. Default: all.", show_default=False),
 ]
+DocOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--doc",
+        help="A document name, exactly (a name with a comma in it too); may be repeated.",
+        show_default=False,
+    ),
+]
 
 
 @dataclass
@@ -114,6 +122,14 @@ def _flag(field: str) -> str:
 def _names(value: str | None) -> list[str] | None:
     """A comma list option as names (None when not given)."""
     return None if value is None else value.split(",")
+
+
+def _documents(names: str | None, exact: list[str] | None) -> list[str] | None:
+    """The documents of ``--docs`` (a comma list) and ``--doc`` (each one name, as it is)
+    together; None (all) if neither is given."""
+    if names is None and not exact:
+        return None
+    return [*(_names(names) or []), *(exact or [])]
 
 
 def open_store(ctx: typer.Context, db: str | None, scheme: Path | None) -> Store:
@@ -381,6 +397,7 @@ def agreement(
     ] = None,
     status: StatusOption = "done",
     documents: DocsOption = None,
+    doc: DocOption = None,
     json: JsonOption = False,
     db: DbOption = None,
     scheme: SchemeOption = None,
@@ -390,7 +407,7 @@ def agreement(
 
     store = open_store(ctx, db, scheme)
     data = agreement_report(
-        store, annotators=_names(annotators), status=status, docs=_names(documents)
+        store, annotators=_names(annotators), status=status, docs=_documents(documents, doc)
     )
     if json:
         _print_json(data)
@@ -473,6 +490,7 @@ def export_spacy_command(
     ] = False,
     status: StatusOption = "done",
     documents: DocsOption = None,
+    doc: DocOption = None,
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
@@ -486,7 +504,7 @@ def export_spacy_command(
             out=out,
             source=source,
             status=status,
-            docs=_names(documents),
+            docs=_documents(documents, doc),
             dev=dev,
             seed=seed,
             pipeline=pipeline,
@@ -533,6 +551,7 @@ def export_jsonl_command(
     source: SourceOption = "gold",
     status: StatusOption = "done",
     documents: DocsOption = None,
+    doc: DocOption = None,
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
@@ -550,7 +569,7 @@ def export_jsonl_command(
             out=target,
             source=source,
             status=status,
-            docs=_names(documents),
+            docs=_documents(documents, doc),
             format=format,
             offsets=offsets,
             progress=advance,

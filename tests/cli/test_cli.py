@@ -504,3 +504,29 @@ def test_import_skip_invalid_lists_each_left_out_line(workdir: Path) -> None:
         f"  invalid, left out: {path}:8: not valid JSON (unexpected character, expected a"
         " string key)",
     ]
+
+
+def test_a_document_whose_name_holds_a_comma_is_selected_with_doc(workdir: Path) -> None:
+    """``--doc`` takes one name as it is and may be repeated (issue 12.11)."""
+    path = write_jsonl(
+        workdir / "named.jsonl",
+        {"text": SMALL_TEXTS["summit"], "meta": {"name": "Paris, France"}},
+        {"text": SMALL_TEXTS["energy"], "meta": {"name": "energy"}},
+        {"text": SMALL_TEXTS["sanctions"], "meta": {"name": "sanctions"}},
+    )
+    assert invoke("import", str(path)).exit_code == 0
+    for name in ("Paris, France", "energy"):
+        labelled = {"text": SMALL_TEXTS["summit" if "," in name else "energy"], "stance": "MIXED"}
+        line = write_jsonl(workdir / "l.jsonl", {**labelled, "_annotator_id": "ann"})
+        assert invoke("import", str(line), "--replace").exit_code == 0
+    out = invoke(
+        "export", "jsonl", "--source", "ann", "--status", "any", "--out", "-",
+        "--doc", "Paris, France", "--doc", "energy",
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    names = [orjson.loads(line)["meta"]["name"] for line in out.stdout.splitlines()]
+    assert names == ["Paris, France", "energy"]
+    split = invoke("export", "jsonl", "--source", "ann", "--out", "-", "--docs", "Paris, France")
+    assert_user_error(split, "Paris")
+    report = invoke("agreement", "--status", "any", "--doc", "Paris, France", "--json")
+    assert report.exit_code == 0, report.output

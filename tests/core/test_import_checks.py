@@ -135,3 +135,17 @@ def test_a_line_of_an_earlier_import_is_still_kept_unless_replace(
     summary = import_paths(store, [second])
     assert summary.skip_counts == {"stored": 1, "kept": 1}
     assert annotation(store, "a-000001", "kim").stance == "CRITICAL"
+
+
+def test_a_doccano_span_off_the_tokens_is_reported_with_its_utf16_offsets(
+    store: Store, workdir: Path
+) -> None:
+    text = "🎉 Party time in Paris today."
+    start = text.index("arty")  # code points; doccano counts the emoji as two units
+    path = write_jsonl(
+        workdir / "doccano.jsonl",
+        {"text": text, "label": [[start + 1, start + 5, "FACT"]], "annotator": "kim"},
+    )
+    with pytest.raises(ImportFormatError) as caught:
+        import_paths(store, [path], format="doccano")
+    assert f"span {start + 1}-{start + 5} ('arty')" in str(caught.value)

@@ -53,6 +53,11 @@ def looks_like_doccano(obj: dict[str, Any]) -> bool:
     )
 
 
+GIVEN: Final = "_given"
+"""The key under which a span passed on keeps its offsets as the file gave them (in
+UTF-16 units), for messages (:attr:`NewSpan.given`)."""
+
+
 def _triple(item: Any) -> bool:
     return isinstance(item, list) and len(item) == 3 and isinstance(item[2], str)
 
@@ -67,7 +72,7 @@ def _offsets(start: Any, end: Any, units: FileOffsets, at: str) -> tuple[int, in
 def _triple_span(item: list[Any], units: FileOffsets, at: str) -> dict[str, Any]:
     """A ``[start, end, "LABEL"]`` span."""
     start, end = _offsets(item[0], item[1], units, at)
-    return {"start": start, "end": end, "label": item[2]}
+    return {"start": start, "end": end, "label": item[2], GIVEN: [item[0], item[1]]}
 
 
 def _entity(item: dict[str, Any], units: FileOffsets, text: str, at: str) -> dict[str, Any]:
@@ -78,7 +83,7 @@ def _entity(item: dict[str, Any], units: FileOffsets, text: str, at: str) -> dic
     if not isinstance(label, str):
         raise ImportFormatError(f"{at}: field 'label' must be a string, got {label!r}")
     check_span_text(item, text, (start, end), given, at)
-    return {"start": start, "end": end, "label": label}
+    return {"start": start, "end": end, "label": label, GIVEN: list(given)}
 
 
 def _labels(

@@ -178,9 +178,21 @@ def parse_spans(
                 label=label,
                 stance=expect(item, "stance", str, at),
                 topics=string_list(item, "topics", at),
+                given=_given(item, (start, end), (given_start, given_end)),
             )
         )
     return tuple(spans)
+
+
+def _given(
+    item: dict[str, Any], span: tuple[int, int], given: tuple[int, int]
+) -> tuple[int, int] | None:
+    """The offsets a span's file gave, where they differ from its code points: converted
+    here, or already by the reader that passed it on (doccano's ``_given``)."""
+    passed = item.get("_given")
+    if isinstance(passed, list) and len(passed) == 2:
+        given = (passed[0], passed[1])
+    return None if given == span else given
 
 
 def check_span_text(

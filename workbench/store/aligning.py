@@ -53,7 +53,8 @@ def span_rows(
 def _aligned(
     text: str, tokens: Tokenization, name: str, span: NewSpan, align: AlignMode, where: str
 ) -> tuple[int, int]:
-    given, start, end = f"span {span.start}-{span.end}", span.start, span.end
+    first, last = span.given or (span.start, span.end)
+    given, start, end = f"span {first}-{last}", span.start, span.end
     if not 0 <= start < end <= len(text):
         raise InvariantError(
             f"{where}: {given} must satisfy 0 <= start < end <= {len(text)} (the length of {name})"

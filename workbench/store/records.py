@@ -21,6 +21,9 @@ class NewSpan:
     label: str
     stance: str | None = None
     topics: tuple[str, ...] = ()
+    given: tuple[int, int] | None = None
+    """The offsets as the file gave them, where they count other units (UTF-16): messages
+    name the span so."""
 
 
 class TaskIds(NamedTuple):
