@@ -1347,6 +1347,25 @@ CASES: dict[str, Case] = {
         importing(line(_annotator_id=..., meta={"name": "m", "annotator": 5})), "no annotator"
     ),
     # Fixed since the suite was written (issues 12.2, 12.3, 12.5, 12.11, control characters).
+    "export jsonl: nothing done yet": Case(
+        command(*_export("--source", "ann", "--status", "done")), "nothing to export"
+    ),
+    "export spacy: --dev not a number": Case(
+        lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--dev", "half"],
+        "--dev",
+    ),
+    "export spacy: --seed not an integer": Case(
+        lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--seed", "x"],
+        "--seed",
+    ),
+    "export spacy: --seed a fraction": Case(
+        lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--seed", "1.5"],
+        "--seed",
+    ),
+    "scheme: a folder": Case(lambda d: ["--scheme", str(d), "status"], "scheme"),
+    "scheme: name holds a newline": Case(
+        with_scheme(extra_label("claim_type", 'name = "A\\nB"'), "status"), "control"
+    ),
     "db: postgresql, an @ in the password": Case(
         on_db(f"postgresql://ann:S3c@retPW@{CLOSED}/wb", "check"),
         "cannot connect",
@@ -1464,36 +1483,6 @@ CASES: dict[str, Case] = {
 PENDING: dict[str, Case] = {
     # Cases main fails today, each with what it does instead: run as strict xfails, so the fix
     # of one shows as an unexpected pass; then move it up into CASES.
-    # Issue 12.11: accepted as an entity ("imported 1 document, 1 annotations with 1 spans").
-    "doccano: label as an object": Case(
-        importing(doccano(label=[{"start_offset": 0, "end_offset": 6, "label": "FACT"}])),
-        "label[0]",
-    ),
-    # Accepted: "wrote 0 lines" (export spacy refuses the same selection: "nothing to export").
-    "export jsonl: nothing done yet": Case(
-        command(*_export("--source", "ann", "--status", "done")), "nothing to export"
-    ),
-    # Exit 2 and Typer's usage box, not one `error:` line.
-    "export spacy: --dev not a number": Case(
-        lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--dev", "half"],
-        "--dev",
-    ),
-    # Exit 2 and Typer's usage box, not one `error:` line.
-    "export spacy: --seed not an integer": Case(
-        lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--seed", "x"],
-        "--seed",
-    ),
-    # Exit 2 and Typer's usage box, not one `error:` line.
-    "export spacy: --seed a fraction": Case(
-        lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--seed", "1.5"],
-        "--seed",
-    ),
-    # Exit 2 and Typer's usage box (dir_okay=False), not one `error:` line.
-    "scheme: a folder": Case(lambda d: ["--scheme", str(d), "status"], "scheme"),
-    # The raw name splits the message in two `error:` lines: "claim_type[5] (A" / "B).name: ...".
-    "scheme: name holds a newline": Case(
-        with_scheme(extra_label("claim_type", 'name = "A\\nB"'), "status"), "control"
-    ),
     # The new scheme is stored (table meta) before the option is refused: a refused command
     # changed the database.
     "scheme: a new label, then a bad --status": Case(

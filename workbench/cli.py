@@ -47,7 +47,6 @@ SchemeOption = Annotated[
         help="Label scheme TOML. Default: $WORKBENCH_SCHEME, else labels/scheme.toml if present,"
         " else the scheme stored in the database.",
         show_default=False,
-        dir_okay=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -122,6 +121,17 @@ def _flag(field: str) -> str:
 def _names(value: str | None) -> list[str] | None:
     """A comma list option as names (None when not given)."""
     return None if value is None else value.split(",")
+
+
+N = TypeVar("N", int, float)
+
+
+def _number(value: str, flag: str, kind: type[N], what: str) -> N:
+    """An option's number, or one ``error:`` line (not a usage box) saying what it takes."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise fail(f"{flag} {value!r}: use {what}") from None
 
 
 def _documents(names: str | None, exact: list[str] | None) -> list[str] | None:
@@ -469,10 +479,10 @@ def export_spacy_command(
         Path("exports/spacy")
     ),
     source: SourceOption = "gold",
-    dev: Annotated[float, typer.Option(help="Share of documents for dev.spacy.")] = 0.2,
+    dev: Annotated[str, typer.Option(help="Share of documents for dev.spacy.")] = "0.2",
     seed: Annotated[
-        int, typer.Option(help="Seed of the train/dev split (0 to 2**64-1), also spaCy's.")
-    ] = 0,
+        str, typer.Option(help="Seed of the train/dev split (0 to 2**64-1), also spaCy's.")
+    ] = "0",
     pipeline: Annotated[
         str,
         typer.Option(
@@ -505,8 +515,8 @@ def export_spacy_command(
             source=source,
             status=status,
             docs=_documents(documents, doc),
-            dev=dev,
-            seed=seed,
+            dev=_number(dev, "--dev", float, "a fraction from 0 up to (not including) 1"),
+            seed=_number(seed, "--seed", int, "a whole number from 0 to 2**64-1"),
             pipeline=pipeline,
             drop_overlapping=drop_overlapping,
             progress=advance,

@@ -283,11 +283,12 @@ def _check_entries(
             if "name" not in entry:
                 problems.append(f"{where}: missing name")
             continue
-        where = f"{source}: {kind}[{index}] ({name})"
         problem = label_name_problem(name)
-        if problem:
-            problems.append(f"{where}.name: {name!r} {problem}")
-        elif name.lower() in seen_names:
+        if problem:  # the name as a literal: it may hold what must not reach the terminal
+            problems.append(f"{source}: {kind}[{index}].name: {name!r} {problem}")
+            continue
+        where = f"{source}: {kind}[{index}] ({name})"
+        if name.lower() in seen_names:
             problems.append(
                 f"{where}.name: {name} is already defined in {seen_names[name.lower()]}"
             )

@@ -19,6 +19,7 @@ from workbench.export.sources import (
     MergeReport,
     document_hashes,
     iter_records,
+    nothing_to_export,
     resolve_source,
     ties_message,
 )
@@ -299,11 +300,7 @@ def export_spacy(
     selection = resolve_source(store, source, status, docs)
     hashes = document_hashes(store, selection)
     if not hashes:
-        raise FieldError(
-            "source",
-            f"source {selection.source}: nothing to export, no annotations with status"
-            f" {', '.join(selection.statuses)}",
-        )
+        raise nothing_to_export(selection)
     threshold = dev_threshold(hashes, dev, seed)
     total = len(hashes)
     del hashes

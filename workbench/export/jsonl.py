@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, BinaryIO, Final
 import orjson
 
 from workbench.export.output import PieceWriter, open_output
-from workbench.export.sources import MergeReport, document_hashes, iter_records, resolve_source
+from workbench.export.sources import (
+    MergeReport,
+    document_hashes,
+    iter_records,
+    nothing_to_export,
+    resolve_source,
+)
 from workbench.formats.offsets import astral, offset_units, to_utf16
 from workbench.formats.registry import FORMATS, LineEncoder, jsonl_writer
 from workbench.store.records import ExportDocument, ExportRecord
@@ -53,6 +59,8 @@ def export_jsonl(
     units = FORMATS[format].offsets if offsets is None else offset_units(offsets)
     selection = resolve_source(store, source, status, docs)
     total = len(document_hashes(store, selection))
+    if not total:
+        raise nothing_to_export(selection)
     result = JsonlExport(path=str(out), format=format)
     report = MergeReport(stance_ties=result.stance_ties)
     done = 0

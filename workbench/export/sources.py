@@ -204,3 +204,12 @@ def ties_message(names: Sequence[str]) -> str:
     """The warning for documents whose majority stance vote was tied."""
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     return f"majority: the stance vote was tied in {len(names)} documents (left unset): {shown}"
+
+
+def nothing_to_export(source: ExportSource) -> FieldError:
+    """The error for a source that holds no annotation: every export refuses it alike."""
+    return FieldError(
+        "source",
+        f"source {source.source}: nothing to export, no annotations with status"
+        f" {', '.join(source.selection.statuses)}",
+    )
