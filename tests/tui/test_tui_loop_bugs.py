@@ -3,6 +3,9 @@ nested spans, where a reopened document starts, and the undo message of a relabe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from helpers import dump
 from textual.widgets import DataTable, Footer
 from textual.widgets._footer import FooterKey
@@ -133,3 +136,28 @@ async def test_status_line_and_footer_fit_80_columns(small_store: Store) -> None
         footer = screen.query_one(Footer)
         shown = list(footer.query(FooterKey))
         assert shown and all(item.region.right <= 80 for item in shown)
+
+
+async def test_a_scheme_without_stances_or_topics_says_so_instead_of_an_empty_chooser(
+    workdir: Path,
+) -> None:
+    from helpers import SMALL_TEXTS
+
+    from workbench.store import NewDocument, open_store
+
+    scheme = workdir / "spans-only.toml"
+    scheme.write_text('[[claim_type]]\nname = "CLAIM"\nkey = "1"\n', encoding="utf-8")
+    store = open_store(f"sqlite:///{workdir / 'spans.db'}", scheme)
+    store.add_documents([NewDocument("summit", SMALL_TEXTS["summit"])])
+    app = WorkbenchApp(store, annotator="alice", document="summit")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+
+        def says(what: str) -> Callable[[], bool]:
+            return lambda: f"has no {what}" in status_line(screen)
+
+        for key, what in (("S", "stances"), ("T", "topics"), ("s", "stances"), ("t", "topics")):
+            await pilot.press("1" if key == "s" else "escape", key)
+            await until(pilot, says(what), f"{key} refused")
+            assert app.screen is screen  # no empty chooser over the article
+    store.close()

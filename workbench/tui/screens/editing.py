@@ -403,8 +403,20 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
     def action_previous_span(self) -> None:
         self._step_span(-1)
 
+    def _no_labels(self, kind: str) -> bool:
+        """Whether the scheme has no labels of ``kind`` (a spans-only project): the chooser
+        would be empty, so the status line says why it does not open."""
+        labels = self.store.scheme.stance if kind == "stance" else self.store.scheme.topics
+        if labels:
+            return False
+        what = "stances" if kind == "stance" else "topics"
+        self._status(f"the scheme has no {what}: add [[{kind}]] entries to use them", error=True)
+        return True
+
     def _open_chooser(self, kind: str, target: SpanInfo | Refused | None) -> bool:
         """Whether a chooser can open; if not, its keys typed next do nothing."""
+        if self._no_labels(kind):
+            return False
         if isinstance(target, Refused):
             labels = self.store.scheme.labels("stance" if kind == "stance" else "topics")
             self._refused_chooser = RefusedChooser.of(
@@ -447,7 +459,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
 
     def action_doc_stance(self) -> None:
         annotation = self.annotation
-        if annotation is None:
+        if annotation is None or self._no_labels("stance"):
             return
 
         def chosen(name: str | None) -> None:
@@ -461,7 +473,7 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
 
     def action_doc_topics(self) -> None:
         annotation = self.annotation
-        if annotation is None:
+        if annotation is None or self._no_labels("topics"):
             return
         self.app.push_screen(
             LabelChooser(
