@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,24 @@ if TYPE_CHECKING:
 
 Index = npt.NDArray[np.int64]
 AlignMode = Literal["strict", "expand", "contract"]
+
+
+@cache
+def _token_attrs() -> list[int | str]:
+    """What :meth:`Tokenization.from_tokens` reads, as spaCy's attribute ids."""
+    from spacy.attrs import IDX, IS_PUNCT, LENGTH, ORTH
+
+    return [IDX, LENGTH, ORTH, IS_PUNCT]
+
+
+@cache
+def _boundary_attrs() -> list[int | str]:
+    """What :meth:`Tokenization.from_doc` reads, as spaCy's attribute ids (names would cost a
+    lookup each, per document); spaCy is imported only when first tokenizing."""
+    from spacy.attrs import IDX, LENGTH, SENT_START
+
+    return [IDX, LENGTH, SENT_START]
+
 
 _DTYPE = np.dtype("<u4")
 """On-disk integer type: little-endian uint32 (texts up to 4 GiB code points)."""
@@ -68,7 +86,7 @@ class Tokenization:
         if len(doc) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return cls(empty, empty, np.zeros(0, dtype=np.bool_), empty)
-        table = doc.to_array(["IDX", "LENGTH", "SENT_START"]).astype(np.int64)
+        table = doc.to_array(_boundary_attrs()).astype(np.int64)
         starts = table[:, 0]
         ends = starts + table[:, 1]
         # spaCy's trailing whitespace is one space or nothing (more becomes a token of its own),
@@ -83,6 +101,21 @@ class Tokenization:
         if sent_starts.shape[0] == 0 or sent_starts[0] != 0:
             sent_starts = np.concatenate([np.zeros(1, dtype=np.int64), sent_starts])
         return cls(starts, ends, spaces, sent_starts)
+
+    @classmethod
+    def from_tokens(cls, doc: Doc) -> Tokenization:
+        """Boundaries of a ``Doc`` straight from the tokenizer, with the sentences spaCy's
+        sentencizer would mark (:func:`sentencizer_starts`), found without running it: it
+        looks at every token through a Python object, which costs more than tokenizing."""
+        if len(doc) == 0:
+            return cls.from_doc(doc)
+        table = doc.to_array(_token_attrs())
+        starts = table[:, 0].astype(np.int64)
+        ends = starts + table[:, 1].astype(np.int64)
+        spaces = np.empty(len(starts), dtype=np.bool_)
+        spaces[:-1] = ends[:-1] < starts[1:]
+        spaces[-1] = bool(doc[-1].whitespace_)
+        return cls(starts, ends, spaces, sentencizer_starts(table[:, 2], table[:, 3]))
 
     def with_line_sentences(self, text: str) -> Tokenization:
         """The same tokens with a sentence starting after every line break a reader sees as
@@ -183,14 +216,39 @@ def pipeline() -> Language:
 
 def tokenize(text: str) -> Tokenization:
     """Tokenize one text: spaCy's tokens, its sentencizer's sentences plus line breaks."""
-    return Tokenization.from_doc(pipeline()(text)).with_line_sentences(text)
+    return Tokenization.from_tokens(pipeline().make_doc(text)).with_line_sentences(text)
 
 
 def tokenize_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Tokenization]:
-    """Tokenize a stream of texts in batches with ``nlp.pipe``, in order (as :func:`tokenize`)."""
-    pairs = ((text, text) for text in texts)
-    for doc, text in pipeline().pipe(pairs, batch_size=batch_size, as_tuples=True):
-        yield Tokenization.from_doc(doc).with_line_sentences(text)
+    """Tokenize a stream of texts with spaCy's tokenizer, in order (as :func:`tokenize`).
+    ``batch_size`` is kept for callers: the tokenizer takes one text at a time either way."""
+    make_doc = pipeline().make_doc
+    for text in texts:
+        yield Tokenization.from_tokens(make_doc(text)).with_line_sentences(text)
+
+
+@cache
+def _punct_hashes() -> npt.NDArray[np.uint64]:
+    """The sentencizer's sentence-ending characters, as the ORTH hashes of their tokens."""
+    nlp = pipeline()
+    chars = nlp.get_pipe("sentencizer").punct_chars  # type: ignore[attr-defined]
+    return np.array(sorted(nlp.vocab.strings[char] for char in chars), dtype=np.uint64)
+
+
+def sentencizer_starts(orth: npt.NDArray[Any], is_punct: npt.NDArray[Any]) -> Index:
+    """The sentence starts spaCy's rule-based sentencizer gives tokens of these ORTH hashes
+    and IS_PUNCT flags, computed at once instead of token by token.
+
+    The sentencizer starts a sentence at the first token, and then at the first token that
+    is neither punctuation nor a sentence-ending character after each sentence-ending
+    character: exactly the tokens that come first after some sentence end. (Checked against
+    spaCy's own over many texts: tests/core/test_nlp.py.)
+    """
+    ending = np.isin(orth, _punct_hashes())
+    word = np.flatnonzero(~ending & (is_punct == 0))
+    after = np.searchsorted(word, np.flatnonzero(ending), side="right")
+    found = word[after[after < len(word)]]
+    return np.unique(np.concatenate([np.zeros(1, dtype=np.int64), found.astype(np.int64)]))
 
 
 def sentence_starts(text: str, starts: Index, sent_starts: Index) -> Index:

@@ -61,3 +61,25 @@ def test_alignment_modes() -> None:
     assert tokens.sentence_of(2) == (0, len(tokens))
     assert tokens.token_at(12) == 2
     assert np.array_equal(tokens.starts, tokenize(text).starts)
+
+
+SENTENCE_PIECES = [*"ab .!?,;:\"')(…。\n-—", "Mr.", "U.S.", "  ", "e.g.", "!!", "?!", "Dr"]
+
+
+def test_sentence_starts_found_at_once_are_the_sentencizers_own() -> None:
+    """The tokenizer-only path (the import's) marks the sentences spaCy's sentencizer does."""
+    import random
+
+    from helpers import SEEDS
+
+    nlp = pipeline()
+    rng = random.Random(11)
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    texts += [
+        "".join(rng.choice(SENTENCE_PIECES) for _ in range(rng.randint(1, 80))) for _ in range(2000)
+    ]
+    texts += [". starts with a full stop", "...", "Hi!!! There? Yes.", "“Quoted.” Then."]
+    for text in texts:
+        by_spacy = Tokenization.from_doc(nlp(text))
+        at_once = Tokenization.from_tokens(nlp.make_doc(text))
+        assert at_once == by_spacy, text

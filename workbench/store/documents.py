@@ -57,6 +57,10 @@ class _Run:
     into one of these."""
 
 
+_Tokens = dict[str, Tokenization]
+"""Tokens of new texts, by text hash."""
+
+
 class DocumentStore(StoreBase):
     """Adds and lists documents."""
 
@@ -86,10 +90,10 @@ class DocumentStore(StoreBase):
         """
         summary = ImportSummary()
         run = _Run()
-        for batch in _batched(documents, batch_size):
-            tokens = self._tokenize_new(batch, run)
+
+        def write(batch: list[NewDocument], hashes: list[str], tokens: _Tokens) -> None:
             with self.db.write() as session:
-                stored = self._insert_batch(session, batch, run, summary, tokens)
+                stored = self._insert_batch(session, batch, hashes, run, summary, tokens)
                 for document, (document_id, digest) in zip(batch, stored, strict=True):
                     if document.annotations:
                         self._import_annotations(
@@ -104,22 +108,23 @@ class DocumentStore(StoreBase):
                         )
             if progress is not None:
                 progress(len(batch))
+
+        for batch in _batched(documents, batch_size):
+            hashes = [text_hash(document.text) for document in batch]
+            write(batch, hashes, self._tokenize_new(batch, hashes))
         return summary
 
-    def _tokenize_new(self, batch: Sequence[NewDocument], run: _Run) -> dict[str, Tokenization]:
-        """The tokens of the batch's texts that are new, by hash, made outside any transaction
-        (a text another writer stores meanwhile is found again inside it)."""
-        hashes = {text_hash(document.text): document.text for document in batch}
+    def _tokenize_new(self, batch: Sequence[NewDocument], hashes: list[str]) -> _Tokens:
+        """The tokens of the batch's texts not stored yet, by hash, made outside any
+        transaction (a text stored meanwhile is found again inside it)."""
+        texts = dict(zip(hashes, (document.text for document in batch), strict=True))
         with self.db.read() as session:
             stored = set(
                 session.exec(
-                    select(models.Document.hash).where(
-                        col(models.Document.hash).in_(hashes.keys() - run.documents.keys())
-                    )
+                    select(models.Document.hash).where(col(models.Document.hash).in_(texts))
                 ).all()
             )
-        new = [(digest, text) for digest, text in hashes.items() if digest not in stored]
-        new = [(digest, text) for digest, text in new if digest not in run.documents]
+        new = [(digest, text) for digest, text in texts.items() if digest not in stored]
         return dict(
             zip(
                 (digest for digest, _ in new),
@@ -132,13 +137,13 @@ class DocumentStore(StoreBase):
         self,
         session: Session,
         batch: Sequence[NewDocument],
+        hashes: list[str],
         run: _Run,
         summary: ImportSummary,
-        tokens: dict[str, Tokenization],
+        tokens: _Tokens,
     ) -> list[tuple[int, str]]:
-        """Insert the new texts of a batch; the document id and text hash of every entry, new
-        or not."""
-        hashes = [text_hash(document.text) for document in batch]
+        """Insert the new texts of a batch (their hashes given); the document id and text
+        hash of every entry, new or not."""
         stored: dict[str, tuple[int, str]] = {}
         for document_id, name, digest in session.exec(
             select(models.Document.id, models.Document.name, models.Document.hash).where(
