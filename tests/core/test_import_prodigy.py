@@ -93,3 +93,63 @@ def test_merged_tasks_keep_the_input_hash_but_no_task_hash(store: Store, workdir
     line = orjson.loads(out.read_bytes())
     assert line["_input_hash"] == 42 and line["_task_hash"] not in (1, 2)
     assert line["topics"] == ["ECONOMY", "ENERGY"]
+
+
+def test_spacy_cats_import_with_half_as_the_threshold(store: Store, workdir: Path) -> None:
+    path = write_jsonl(
+        workdir / "cats.jsonl",
+        {
+            "text": SENTENCE,
+            "cats": {"CRITICAL": 0.9, "SUPPORTIVE": 0.1, "ENERGY": 0.5, "ECONOMY": 0.49},
+            "_annotator_id": "kim",
+        },
+    )
+    import_paths(store, [path])
+    info = annotation(store, "cats-000001", "kim")
+    assert (info.stance, info.topics, info.status) == ("CRITICAL", ("ENERGY",), "done")
+
+
+def test_prodigy_review_versions_are_counted_as_not_imported(store: Store, workdir: Path) -> None:
+    task = {"text": SENTENCE, "answer": "accept", "label": "ENERGY", "_annotator_id": "kim"}
+    path = write_jsonl(
+        workdir / "review.jsonl",
+        {**task, "versions": [{**task, "sessions": ["a"]}, {**task, "sessions": ["b"]}]},
+    )
+    summary = import_paths(store, [path])
+    assert any("versions" in what for what in summary.not_kept)
+    assert annotation(store, "review-000001", "kim").topics == ("ENERGY",)
+
+
+def test_choice_options_with_numeric_ids_map_through_their_text(
+    store: Store, workdir: Path
+) -> None:
+    options = [{"id": 0, "text": "CRITICAL"}, {"id": 1, "text": "ENERGY"}, {"id": 2, "text": "X"}]
+    path = write_jsonl(
+        workdir / "numbers.jsonl",
+        {"text": SENTENCE, "options": options, "accept": [0, 1], "answer": "accept",
+         "_annotator_id": "kim"},
+    )  # fmt: skip
+    import_paths(store, [path])
+    info = annotation(store, "numbers-000001", "kim")
+    assert (info.stance, info.topics) == ("CRITICAL", ("ENERGY",))
+
+
+def test_an_accepted_binary_class_exports_to_spacy_as_one(store: Store, workdir: Path) -> None:
+    """Issue 11.1: accept is X = 1.0, reject X = 0.0 (they were the other way round)."""
+    from spacy.tokens import DocBin
+
+    from workbench.export.docbin import export_spacy
+    from workbench.nlp import pipeline
+
+    path = write_jsonl(
+        workdir / "teach.jsonl",
+        {"text": SENTENCE, "label": "ENERGY", "answer": "accept", "_annotator_id": "kim"},
+        {"text": "Another text.", "label": "ENERGY", "answer": "reject", "_annotator_id": "kim"},
+    )
+    import_paths(store, [path])
+    out = workdir / "corpus"
+    export_spacy(store, out=out, source="kim", status="done", dev=0.0)
+    vocab = pipeline().vocab
+    docs = list(DocBin().from_disk(out / "train.spacy").get_docs(vocab))
+    cats = {doc.text: doc.cats.get("ENERGY") for doc in docs}
+    assert cats == {SENTENCE: 1.0, "Another text.": 0.0}
