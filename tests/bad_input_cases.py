@@ -1347,9 +1347,6 @@ CASES: dict[str, Case] = {
         importing(line(_annotator_id=..., meta={"name": "m", "annotator": 5})), "no annotator"
     ),
     # Fixed since the suite was written (issues 12.2, 12.3, 12.5, 12.11, control characters).
-    "export jsonl: nothing done yet": Case(
-        command(*_export("--source", "ann", "--status", "done")), "nothing to export"
-    ),
     "export spacy: --dev not a number": Case(
         lambda d: ["export", "spacy", "--out", str(d / "o"), "--source", "all", "--dev", "half"],
         "--dev",

@@ -15,7 +15,6 @@ from workbench.export.sources import (
     MergeReport,
     document_hashes,
     iter_records,
-    nothing_to_export,
     resolve_source,
 )
 from workbench.formats.offsets import astral, offset_units, to_utf16
@@ -58,9 +57,9 @@ def export_jsonl(
     writer = jsonl_writer(format)
     units = FORMATS[format].offsets if offsets is None else offset_units(offsets)
     selection = resolve_source(store, source, status, docs)
+    # An empty selection writes an empty file (valid JSONL, and what a script watching an
+    # early project expects), not an error: only spaCy corpora need something to train on.
     total = len(document_hashes(store, selection))
-    if not total:
-        raise nothing_to_export(selection)
     result = JsonlExport(path=str(out), format=format)
     report = MergeReport(stance_ties=result.stance_ties)
     done = 0
