@@ -463,6 +463,67 @@ export_app = typer.Typer(
 )
 app.add_typer(export_app, name="export")
 
+suggest_app = typer.Typer(
+    help="Suggestions: labels proposed by rules or models, decided one by one by annotators.",
+    no_args_is_help=True,
+)
+app.add_typer(suggest_app, name="suggest")
+
+
+@suggest_app.command("patterns")
+@user_errors
+def suggest_patterns_command(
+    ctx: typer.Context,
+    patterns: Annotated[
+        Path,
+        typer.Argument(
+            help="spaCy pattern JSONL (what SpanRuler and EntityRuler read): label, pattern"
+            " (a phrase or token patterns), optional id.",
+            show_default=False,
+        ),
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option(help="The source's name, patterns:NAME. Default: the file's stem."),
+    ] = None,
+    documents: DocsOption = None,
+    doc: DocOption = None,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Match a pattern file over the stored documents with spaCy's SpanRuler; its matches
+    become suggestions (its pending ones from an earlier run are replaced, decided ones stay)."""
+    from workbench.suggest import suggest_patterns
+
+    store = open_store(ctx, db, scheme)
+    summary = suggest_patterns(store, patterns, source=source, docs=_documents(documents, doc))
+    typer.echo(
+        f"{summary.source}: {summary.added} suggestions stored, {summary.replaced} pending ones"
+        f" replaced, {summary.kept} already decided (database: {store.db.name})",
+        err=True,
+    )
+
+
+@suggest_app.command("clear")
+@user_errors
+def suggest_clear_command(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Option(help="The source whose pending suggestions go, e.g. patterns:claims.")
+    ],
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Remove a source's pending suggestions; the ones an annotator decided stay."""
+    store = open_store(ctx, db, scheme)
+    known = store.suggestion_counts()
+    if source not in known:
+        listed = ", ".join(sorted(known)) or "none yet"
+        raise fail(f"--source {source!r}: no such suggestion source (sources: {listed})")
+    removed = store.clear_suggestions(source)
+    typer.echo(f"{source}: {removed} pending suggestions removed", err=True)
+
+
 SourceOption = Annotated[
     str,
     typer.Option(

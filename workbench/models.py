@@ -9,7 +9,7 @@ from typing import Final
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """Bumped whenever the tables change; a database of another version is migrated or refused."""
 
 STATUSES: Final = ("todo", "in_progress", "done", "skipped")
@@ -196,3 +196,60 @@ class Event(SQLModel, table=True):
     """For an undo or redo (a ``meta`` event): the event it undid or redid. For the events of
     a change made of several at once (accepting the majority): the first of them, so that
     undo and redo take the change as one step."""
+
+
+SUGGESTION_KINDS: Final = ("span", "stance", "topic")
+DECISIONS: Final = ("accepted", "edited", "rejected")
+
+
+class Suggestion(SQLModel, table=True):
+    """A label proposed for a document by a source (``patterns:NAME``, ``import:NAME``,
+    ``occurrences``, ``model:NAME``): a span (offsets and claim type, optional stance and
+    topics) or a document stance or topic, with an optional score. Not an annotation: it
+    counts in no agreement, export or progress until an annotator accepts it."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        CheckConstraint("kind IN ('span', 'stance', 'topic')", name="ck_suggestion_kind"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 1)", name="ck_score"),
+        Index("ix_suggestion_document", "document_id", "source"),
+        Index("ix_suggestion_source", "source"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(sa_column=_fk("document.id", index=False))
+    source: str = Field(max_length=128)
+    kind: str = Field(max_length=8)
+    label: str = Field(max_length=64)
+    """The claim type of a span, or the stance or topic of a document suggestion."""
+    start: int | None = None
+    end: int | None = None
+    token_start: int | None = None
+    token_end: int | None = None
+    stance: str | None = Field(default=None, max_length=64)
+    topics: str = Field(default="[]", sa_type=Text)
+    """A JSON array of topic names, sorted (span suggestions)."""
+    score: float | None = None
+    pattern: str | None = Field(default=None, max_length=128)
+    """The id of the pattern that made it, if its source gave one."""
+    created_at: float = Field(default_factory=now)
+
+
+class Decision(SQLModel, table=True):
+    """One annotator's decision on one suggestion: accepted, edited (accepted, then changed)
+    or rejected; no row means pending. An accepted span is linked by ``span_id``."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        CheckConstraint("decision IN ('accepted', 'edited', 'rejected')", name="ck_decision"),
+        Index("ux_decision_suggestion_annotator", "suggestion_id", "annotator_id", unique=True),
+        Index("ix_decision_annotator", "annotator_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    suggestion_id: int = Field(sa_column=_fk("suggestion.id", index=False))
+    annotator_id: int = Field(sa_column=_fk("annotator.id", index=False))
+    decision: str = Field(max_length=16)
+    span_id: int | None = None
+    at: float = Field(default_factory=now)

@@ -16,10 +16,11 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from workbench import models
 from workbench.cli import app
 from workbench.models import unprintable
 from workbench.scheme import default_scheme
-from workbench.store import Database, NewDocument, Store, open_store, resolve_url
+from workbench.store import Database, NewDocument, NewSuggestion, Store, open_store, resolve_url
 
 
 class TuiStarted(Exception):
@@ -44,6 +45,17 @@ def database(backend_url: str) -> str:
     annotation = store.annotation(store.document_by_name("summit"), store.annotator("ann").id)
     store.add_span(annotation.id, 0, 2, "OPINION", topics=["ENERGY"])
     store.set_stance(annotation.id, "MIXED")
+    summit = store.document_by_name("summit")
+    store.add_suggestions("patterns:claims", [NewSuggestion(summit, "FACT", start=0, end=2)])
+    (suggestion,) = store.suggestions(summit)
+    with store.db.write() as session:
+        session.add(
+            models.Decision(
+                suggestion_id=suggestion.id,
+                annotator_id=annotation.annotator_id,
+                decision="rejected",
+            )
+        )
     store.close()
     return backend_url
 

@@ -85,7 +85,7 @@ def test_version_1_gets_line_break_sentences(
     monkeypatch.setattr(engine_module, "MIGRATION_BATCH_CHARS", 10_000)
     open_store(backend_url).close()
 
-    assert schema_version(backend_url) == str(models.SCHEMA_VERSION) == "2"
+    assert schema_version(backend_url) == str(models.SCHEMA_VERSION) == "3"
     migrated = rows(backend_url)
     assert migrated == current
     for name, row in migrated.items():
@@ -132,7 +132,7 @@ def test_a_version_1_database_that_may_only_be_read_still_opens(db_url: str, wor
         store.close()
     assert rows(db_url) == old and schema_version(db_url) == "1"
     open_store(db_url).close()  # whoever may write upgrades it
-    assert schema_version(db_url) == "2" and rows(db_url) != old
+    assert schema_version(db_url) == "3" and rows(db_url) != old
 
 
 def test_an_annotator_role_that_may_only_read_documents_still_opens(backend_url: str) -> None:
@@ -160,3 +160,45 @@ def test_an_annotator_role_that_may_only_read_documents_still_opens(backend_url:
             connection.execute(text(f"DROP ROLE {role}"))
     finally:
         engine.dispose()
+
+
+def make_version_2(url: str) -> None:
+    """Put the database back as version 2 wrote it: no suggestion tables."""
+    engine = create_engine(resolve_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE decision"))
+            connection.execute(text("DROP TABLE suggestion"))
+            connection.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
+    finally:
+        engine.dispose()
+
+
+def test_version_2_gets_the_suggestion_tables(backend_url: str) -> None:
+    store = open_store(backend_url)
+    store.add_documents(NewDocument(name, body) for name, body in EXTRA.items())
+    store.close()
+    make_version_2(backend_url)
+    before = rows(backend_url)
+    open_store(backend_url).close()
+    assert schema_version(backend_url) == "3"
+    assert rows(backend_url) == before
+    engine = create_engine(resolve_url(backend_url))
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM suggestion")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_version_2_database_that_may_only_be_read_still_opens(db_url: str, workdir: Path) -> None:
+    store = open_store(db_url)
+    store.add_documents(NewDocument(name, body) for name, body in EXTRA.items())
+    store.close()
+    make_version_2(db_url)
+    store = open_store(f"sqlite:///file:{workdir / 'test.db'}?mode=ro&uri=true")
+    try:
+        assert store.document(store.document_by_name("heading")).text == EXTRA["heading"]
+    finally:
+        store.close()
+    assert schema_version(db_url) == "2"

@@ -23,6 +23,7 @@ from workbench.store.records import (
     UndoResult,
 )
 from workbench.store.schemes import sync_scheme
+from workbench.store.suggestions import NewSuggestion, SuggestionInfo, SuggestionStore
 
 ENV_SCHEME = "WORKBENCH_SCHEME"
 DEFAULT_SCHEME_PATH = Path("labels/scheme.toml")
@@ -40,8 +41,10 @@ __all__ = [
     "NewAnnotation",
     "NewDocument",
     "NewSpan",
+    "NewSuggestion",
     "SpanInfo",
     "Store",
+    "SuggestionInfo",
     "UndoResult",
     "describe",
     "open_store",
@@ -50,7 +53,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentStore, AnnotationStore):
+class Store(DocumentStore, AnnotationStore, SuggestionStore):
     """Documents, annotators, annotations and spans in one database, under one scheme."""
 
     def close(self) -> None:

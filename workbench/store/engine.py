@@ -295,17 +295,19 @@ def initialise(db: Database) -> None:
             f"{db.name}: written by a newer Workbench (schema version {version}, this one"
             f" knows up to {models.SCHEMA_VERSION}); upgrade Workbench to open it"
         )
+    not_yet: set[str] = set()
     if version < models.SCHEMA_VERSION:
         try:
             with db.write() as session:
                 _migrate(session, _schema_version(session, db.name))
         except DatabaseError as exc:
             # Someone who may only read (a read-only file, a PostgreSQL annotator role) still
-            # opens a database whose upgrade only recomputes stored data; whoever may write
-            # upgrades it on their next open.
-            if not (_refused_write(exc) and _same_tables(version)):
+            # opens a database whose upgrade only recomputes stored data or adds tables (read
+            # as empty until then); whoever may write upgrades it on their next open.
+            if not (_refused_write(exc) and _readable_before_upgrade(version)):
                 raise
-    missing = ours - set(inspect(db.engine).get_table_names())
+            not_yet = _added_since(version)
+    missing = ours - set(inspect(db.engine).get_table_names()) - not_yet
     if missing:
         raise DatabaseError(
             f"{db.name}: the database lacks the tables {', '.join(sorted(missing))}; it is damaged"
@@ -388,16 +390,38 @@ class Migration(NamedTuple):
     same_tables: bool
     """Whether the tables stay as they were (stored data is only recomputed), so this
     Workbench can still use a database at version N that it may not write."""
+    adds: tuple[str, ...] = ()
+    """The tables it only adds: a reader of a database not upgraded yet finds none there
+    (nothing suggested yet, say), and reads the rest as ever."""
 
 
-MIGRATIONS: dict[int, Migration] = {1: Migration(_line_break_sentences, same_tables=True)}
+SUGGESTION_TABLES = ("suggestion", "decision")
+
+
+def _suggestion_tables(session: Session) -> None:
+    """Version 3 adds suggestions and each annotator's decisions on them (new tables only)."""
+    tables = [SQLModel.metadata.tables[name] for name in SUGGESTION_TABLES]
+    SQLModel.metadata.create_all(session.connection(), tables=tables)
+
+
+MIGRATIONS: dict[int, Migration] = {
+    1: Migration(_line_break_sentences, same_tables=True),
+    2: Migration(_suggestion_tables, same_tables=False, adds=SUGGESTION_TABLES),
+}
 """Schema version N -> how to bring a database from N to N + 1."""
 
 
-def _same_tables(version: int) -> bool:
-    """Whether every migration from ``version`` on keeps the tables as they are."""
+def _readable_before_upgrade(version: int) -> bool:
+    """Whether every migration from ``version`` on keeps the tables as they are or only adds
+    new ones, so a reader may use the database before it is upgraded."""
     steps = [MIGRATIONS.get(old) for old in range(version, models.SCHEMA_VERSION)]
-    return all(step is not None and step.same_tables for step in steps)
+    return all(step is not None and (step.same_tables or step.adds) for step in steps)
+
+
+def _added_since(version: int) -> set[str]:
+    """The tables the migrations from ``version`` on add."""
+    steps = [MIGRATIONS[old] for old in range(version, models.SCHEMA_VERSION)]
+    return {table for step in steps for table in step.adds}
 
 
 def _refused_write(error: DatabaseError) -> bool:

@@ -1,0 +1,136 @@
+"""Suggestions as data (issue 13, first step): stored per source, apart from annotations; a
+source re-run replaces its pending suggestions and keeps decided ones; spaCy's SpanRuler
+patterns over the stored tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from helpers import SMALL_TEXTS, dump
+
+from workbench import models
+from workbench.errors import WorkbenchError
+from workbench.export.jsonl import export_jsonl
+from workbench.report import status_data
+from workbench.store import NewDocument, NewSuggestion, Store
+from workbench.suggest import suggest_patterns
+
+
+@pytest.fixture
+def summit(store: Store) -> int:
+    store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
+    return store.document_by_name("summit")
+
+
+def decide(store: Store, suggestion_id: int, annotator: str, decision: str) -> None:
+    """A decision row as the annotation screen will write it (the keys come next)."""
+    person = store.annotator(annotator).id
+    with store.db.write() as session:
+        session.add(
+            models.Decision(suggestion_id=suggestion_id, annotator_id=person, decision=decision)
+        )
+
+
+def test_a_rerun_replaces_pending_suggestions_and_keeps_decided_ones(
+    store: Store, summit: int
+) -> None:
+    first = [
+        NewSuggestion(summit, "FACT", start=0, end=2),
+        NewSuggestion(summit, "QUOTE", start=15, end=29),
+    ]
+    assert store.add_suggestions("patterns:a", first).added == 2
+    _, quote = store.suggestions(summit)
+    decide(store, quote.id, "kim", "rejected")
+    again = [
+        NewSuggestion(summit, "QUOTE", start=15, end=29),
+        NewSuggestion(summit, "FACT", start=3, end=10),
+    ]
+    summary = store.add_suggestions("patterns:a", again)
+    assert (summary.added, summary.replaced, summary.kept) == (1, 1, 1)
+    now = store.suggestions(summit, store.annotator("kim").id)
+    assert [(s.label, s.start, s.end, s.decision) for s in now] == [
+        ("FACT", 3, 10, None),
+        ("QUOTE", 15, 29, "rejected"),
+    ]
+    assert store.suggestions(summit, store.annotator("lee").id)[1].decision is None  # blind
+    assert store.clear_suggestions("patterns:a") == 1
+    assert [s.label for s in store.suggestions(summit)] == ["QUOTE"]
+
+
+def test_span_suggestions_lie_on_the_tokens_and_use_the_scheme(store: Store, summit: int) -> None:
+    store.add_suggestions("import:x", [NewSuggestion(summit, "FACT", start=0, end=2, score=0.7)])
+    (span,) = store.suggestions(summit)
+    assert (span.token_start, span.token_end, span.score) == (0, 1, 0.7)
+    for bad, fragment in [
+        (NewSuggestion(summit, "FACT", start=1, end=2), "token boundaries"),
+        (NewSuggestion(summit, "RUMOUR", start=0, end=2), "RUMOUR"),
+        (NewSuggestion(summit, "FACT", start=0, end=2, score=1.5), "score"),
+        (NewSuggestion(summit, "NOPE", kind="stance"), "NOPE"),
+        (NewSuggestion(summit, "FACT", kind="entity"), "kind"),
+    ]:
+        with pytest.raises(WorkbenchError, match=fragment):
+            store.add_suggestions("import:x", [bad])
+    assert len(store.suggestions(summit)) == 1  # a refused batch changes nothing
+
+
+def test_suggestions_are_not_annotations(store: Store, summit: int, workdir: Path) -> None:
+    annotation = store.annotation(summit, store.annotator("kim").id)
+    store.add_span(annotation.id, 0, 2, "FACT")
+    export_jsonl(store, out=workdir / "before.jsonl", source="all", status="any")
+    progress = status_data(store)
+    store.add_suggestions(
+        "model:m",
+        [
+            NewSuggestion(summit, "QUOTE", start=15, end=29),
+            NewSuggestion(summit, "CRITICAL", kind="stance", score=0.9),
+        ],
+    )
+    export_jsonl(store, out=workdir / "after.jsonl", source="all", status="any")
+    assert (workdir / "after.jsonl").read_bytes() == (workdir / "before.jsonl").read_bytes()
+    assert status_data(store) == progress
+
+
+def test_spacy_patterns_match_the_stored_tokens(store: Store, summit: int, workdir: Path) -> None:
+    text = SMALL_TEXTS["summit"]
+    patterns = workdir / "claims.jsonl"
+    patterns.write_bytes(
+        b"".join(
+            orjson.dumps(line) + b"\n"
+            for line in (
+                {"label": "QUOTE", "pattern": "Vladimir Putin", "id": "putin"},
+                {"label": "FACT", "pattern": [{"LOWER": "xi"}, {"IS_TITLE": True}]},
+            )
+        )
+    )
+    summary = suggest_patterns(store, patterns, docs=["summit"])
+    assert summary.source == "patterns:claims" and summary.added == 2
+    found = [(text[s.start or 0 : s.end], s.label, s.pattern) for s in store.suggestions(summit)]
+    assert found == [("Xi Jinping", "FACT", None), ("Vladimir Putin", "QUOTE", "putin")]
+    before = dump(store)
+    assert suggest_patterns(store, patterns, docs=["summit"]).replaced == 2
+    assert [row for name, row in dump(store) if name != "suggestion"] == [
+        row for name, row in before if name != "suggestion"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ({"pattern": "x"}, "needs a 'label'"),
+        ({"label": "FACT", "pattern": 3}, "'pattern' must be"),
+        ({"label": "FACT", "pattern": "x", "id": 7}, "'id' must be a string"),
+        ({"label": "RUMOUR", "pattern": "x"}, "RUMOUR x1"),
+        ({"label": "FACT", "pattern": [{"LOWR": "x"}]}, "spaCy refuses a pattern"),
+    ],
+)
+def test_a_bad_pattern_file_is_one_clear_error(
+    store: Store, summit: int, workdir: Path, line: dict[str, object], fragment: str
+) -> None:
+    path = workdir / "bad.jsonl"
+    path.write_bytes(orjson.dumps(line) + b"\n")
+    before = dump(store)
+    with pytest.raises(WorkbenchError, match=fragment):
+        suggest_patterns(store, path)
+    assert dump(store) == before

@@ -1,0 +1,102 @@
+"""``workbench suggest``: suggestions made by rules, stored as a source of their own.
+
+``patterns``: spaCy's own pattern files (what ``SpanRuler`` and ``EntityRuler`` read), run by
+spaCy's ``SpanRuler`` over the stored tokens, so every match lies on the tokens annotators see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ImportFormatError
+from workbench.formats.jsonl import iter_lines, read_lines
+from workbench.formats.text import shown
+from workbench.nlp import pipeline
+from workbench.selection import resolve_documents
+from workbench.store import NewSuggestion, Store
+from workbench.store.suggestions import SuggestSummary
+
+SPANS_KEY = "workbench_suggestions"
+
+
+def read_patterns(path: Path, store: Store) -> list[dict[str, Any]]:
+    """The patterns of a JSONL file, each checked: a ``label`` that is a claim type of the
+    scheme, a ``pattern`` that is a phrase (a string) or a token pattern (a list of objects),
+    an optional string ``id``. Problems are errors naming the file and line."""
+    if not path.is_file():
+        raise ImportFormatError(f"{shown(path)}: no such pattern file")
+    patterns: list[dict[str, Any]] = []
+    unknown: dict[str, int] = {}
+    for number, line in iter_lines(read_lines(path), shown(path)):
+        where = f"{shown(path)}:{number}"
+        label, pattern = line.get("label"), line.get("pattern")
+        if not isinstance(label, str) or not label:
+            raise ImportFormatError(f"{where}: a pattern needs a 'label' (a claim type)")
+        is_phrase = isinstance(pattern, str) and bool(pattern.strip())
+        is_tokens = (
+            isinstance(pattern, list)
+            and bool(pattern)
+            and all(isinstance(t, dict) for t in pattern)
+        )
+        if not (is_phrase or is_tokens):
+            raise ImportFormatError(
+                f"{where}: 'pattern' must be a phrase (a string) or a list of token objects"
+            )
+        if "id" in line and not isinstance(line["id"], str):
+            raise ImportFormatError(f"{where}: 'id' must be a string")
+        if store.scheme.get("claim_type", label) is None:
+            unknown[label] = unknown.get(label, 0) + 1
+        patterns.append({key: line[key] for key in ("label", "pattern", "id") if key in line})
+    if unknown:
+        listed = ", ".join(f"{name} x{count}" for name, count in unknown.items())
+        raise ImportFormatError(
+            f"{shown(path)}: labels that are no claim type of the scheme: {listed}"
+        )
+    if not patterns:
+        raise ImportFormatError(f"{shown(path)}: no patterns in the file")
+    return patterns
+
+
+def suggest_patterns(
+    store: Store, path: Path, *, source: str | None = None, docs: Sequence[str] | None = None
+) -> SuggestSummary:
+    """Run a pattern file over the stored documents (all, or ``docs``) and store its matches
+    as the source ``patterns:NAME`` (NAME: ``source``, else the file's stem), replacing that
+    source's pending suggestions there."""
+    patterns = read_patterns(path, store)
+    wanted = resolve_documents(store, docs)
+    ruler = _ruler(patterns, path)
+    return store.add_suggestions(
+        f"patterns:{source or path.stem}", _matches(store, ruler, wanted), wanted
+    )
+
+
+def _ruler(patterns: list[dict[str, Any]], path: Path) -> Any:
+    import spacy
+
+    nlp = spacy.blank("en", vocab=pipeline().vocab)  # the vocab of the Docs it matches
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": SPANS_KEY, "validate": True})
+    try:
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    except ValueError as exc:  # spaCy's own check of a token pattern
+        first = str(exc).strip().splitlines()[0]
+        raise ImportFormatError(f"{shown(path)}: spaCy refuses a pattern: {first}") from None
+    return ruler
+
+
+def _matches(store: Store, ruler: Any, wanted: frozenset[int] | None) -> Iterator[NewSuggestion]:
+    vocab = pipeline().vocab
+    ids = sorted(wanted) if wanted is not None else [row.id for row in store.list_documents()]
+    for document_id in ids:
+        document = store.document(document_id)
+        doc = ruler(document.tokens.to_doc(vocab, document.text))
+        for span in doc.spans[SPANS_KEY]:
+            yield NewSuggestion(
+                document_id=document_id,
+                label=span.label_,
+                start=span.start_char,
+                end=span.end_char,
+                pattern=span.id_ or None,
+            )
