@@ -134,3 +134,80 @@ def test_a_bad_pattern_file_is_one_clear_error(
     with pytest.raises(WorkbenchError, match=fragment):
         suggest_patterns(store, path)
     assert dump(store) == before
+
+
+def kims(store: Store, document: int) -> int:
+    return store.annotation(document, store.annotator("kim").id).id
+
+
+def decisions(store: Store, document: int, who: str = "kim") -> list[tuple[str, str | None]]:
+    return [(s.label, s.decision) for s in store.suggestions(document, store.annotator(who).id)]
+
+
+def test_accepting_a_span_suggestion_adds_the_span_and_undo_takes_both_back(
+    store: Store, summit: int
+) -> None:
+    from workbench.store.maintenance import check_database
+
+    store.add_suggestions("patterns:a", [NewSuggestion(summit, "FACT", start=0, end=2)])
+    (suggestion,) = store.suggestions(summit)
+    annotation = kims(store, summit)
+    assert store.accept_suggestion(annotation, suggestion.id).decision == "accepted"
+    assert [(s.start, s.end, s.label) for s in store.get_annotation(annotation).spans] == [
+        (0, 2, "FACT")
+    ]
+    assert decisions(store, summit) == [("FACT", "accepted")]
+    assert decisions(store, summit, "lee") == [("FACT", None)]  # blind
+    with pytest.raises(WorkbenchError, match="accepted already"):
+        store.reject_suggestion(annotation, suggestion.id)
+    store.undo(annotation)  # one step: the span and the decision
+    assert store.get_annotation(annotation).spans == ()
+    assert decisions(store, summit) == [("FACT", None)]
+    store.redo(annotation)
+    assert decisions(store, summit) == [("FACT", "accepted")]
+    (span,) = store.get_annotation(annotation).spans
+    store.relabel_span(annotation, span.id, "QUOTE")
+    assert decisions(store, summit) == [("FACT", "edited")]
+    assert check_database(store) == []
+
+
+def test_accepting_a_span_the_annotator_has_adds_no_second(store: Store, summit: int) -> None:
+    annotation = kims(store, summit)
+    store.add_span(annotation, 0, 2, "FACT")
+    store.add_suggestions("patterns:a", [NewSuggestion(summit, "FACT", start=0, end=2)])
+    (suggestion,) = store.suggestions(summit)
+    store.accept_suggestion(annotation, suggestion.id)
+    assert len(store.get_annotation(annotation).spans) == 1
+    assert decisions(store, summit) == [("FACT", "accepted")]
+    store.undo(annotation)  # the decision alone
+    assert len(store.get_annotation(annotation).spans) == 1
+    assert decisions(store, summit) == [("FACT", None)]
+
+
+def test_document_suggestions_and_rejections(store: Store, summit: int) -> None:
+    store.add_suggestions(
+        "model:m",
+        [
+            NewSuggestion(summit, "CRITICAL", kind="stance", score=0.8),
+            NewSuggestion(summit, "ENERGY", kind="topic", score=0.6),
+            NewSuggestion(summit, "ECONOMY", kind="topic", score=0.2),
+        ],
+    )
+    annotation = kims(store, summit)
+    found = {s.label: s for s in store.suggestions(summit)}
+    stance, energy, economy = found["CRITICAL"], found["ENERGY"], found["ECONOMY"]
+    store.accept_suggestion(annotation, stance.id)
+    store.accept_suggestion(annotation, energy.id)
+    store.reject_suggestion(annotation, economy.id)
+    info = store.get_annotation(annotation)
+    assert (info.stance, info.topics) == ("CRITICAL", ("ENERGY",))
+    assert sorted(decisions(store, summit)) == [
+        ("CRITICAL", "accepted"),
+        ("ECONOMY", "rejected"),
+        ("ENERGY", "accepted"),
+    ]
+    store.undo(annotation)
+    store.undo(annotation)
+    info = store.get_annotation(annotation)
+    assert (info.stance, info.topics) == ("CRITICAL", ())
+    assert store.add_suggestions("model:m", []).replaced == 2  # the decided one stays

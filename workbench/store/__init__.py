@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from workbench.scheme import Scheme, default_scheme, load_scheme
-from workbench.store.annotations import AnnotationStore
 from workbench.store.documents import DocumentStore, text_hash
 from workbench.store.engine import DEFAULT_URL, ENV_DB, Database, describe, initialise, resolve_url
 from workbench.store.records import (
@@ -53,7 +52,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentStore, AnnotationStore, SuggestionStore):
+class Store(DocumentStore, SuggestionStore):
     """Documents, annotators, annotations and spans in one database, under one scheme."""
 
     def close(self) -> None:

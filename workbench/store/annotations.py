@@ -540,6 +540,8 @@ class AnnotationStore(StoreBase):
         try:
             if event.entity == "span":
                 self._restore_span(session, annotation, event.entity_id, expected, target)
+            elif event.entity == "decision":
+                _restore_decision(session, annotation, event.entity_id, expected, target)
             else:
                 current = _annotation_state(annotation, expected or {})
                 if current != expected:
@@ -598,6 +600,42 @@ class AnnotationStore(StoreBase):
             session.add(row)
 
 
+def decision_state(row: models.Decision | None) -> dict[str, Any] | None:
+    """What an event records of an annotator's decision on a suggestion (None: pending)."""
+    return None if row is None else {"decision": row.decision, "span_id": row.span_id}
+
+
+def _restore_decision(
+    session: Session,
+    annotation: models.Annotation,
+    suggestion_id: int,
+    expected: dict[str, Any] | None,
+    target: dict[str, Any] | None,
+) -> None:
+    """Put the annotator's decision on a suggestion back as ``target`` was (None: pending)."""
+    row = session.exec(
+        select(models.Decision)
+        .where(col(models.Decision.suggestion_id) == suggestion_id)
+        .where(col(models.Decision.annotator_id) == annotation.annotator_id)
+    ).first()
+    if decision_state(row) != expected:
+        raise UndoError("cannot undo or redo: the decision was changed elsewhere")
+    if target is None:
+        session.delete(row)
+    elif row is None:
+        session.add(
+            models.Decision(
+                suggestion_id=suggestion_id,
+                annotator_id=annotation.annotator_id,
+                decision=target["decision"],
+                span_id=target.get("span_id"),
+            )
+        )
+    else:
+        row.decision, row.span_id, row.at = target["decision"], target.get("span_id"), models.now()
+        session.add(row)
+
+
 def _set_span(row: models.Span, state: dict[str, Any]) -> None:
     for key in SPAN_FIELDS:
         if key in state:
@@ -631,5 +669,7 @@ def _describe(action: str, before: dict[str, Any] | None, after: dict[str, Any] 
         return (
             f"{what} of {state.get('label', 'span')} span {state.get('start')}-{state.get('end')}"
         )
+    if action.startswith("suggestion."):
+        return f"{action.removeprefix('suggestion.')} of a suggestion"
     field = action.removeprefix("doc.")
     return f"document {field}"

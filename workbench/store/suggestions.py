@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, exists, insert
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from workbench import models
-from workbench.errors import FieldError, InvariantError
-from workbench.store.core import StoreBase, dumps
+from workbench.errors import FieldError, InvariantError, NotFoundError
+from workbench.store.annotations import AnnotationStore
+from workbench.store.core import dumps, loads_topics
+from workbench.store.records import NewSpan
 
 MAX_SOURCE_LENGTH = 128
 
@@ -64,6 +67,24 @@ class SuggestSummary:
     """New suggestions left out because someone already decided the same one."""
 
 
+def _info(row: models.Suggestion, decision: str | None) -> SuggestionInfo:
+    assert row.id is not None
+    return SuggestionInfo(
+        id=row.id,
+        document_id=row.document_id,
+        source=row.source,
+        kind=row.kind,
+        label=row.label,
+        start=row.start,
+        end=row.end,
+        token_start=row.token_start,
+        token_end=row.token_end,
+        score=row.score,
+        pattern=row.pattern,
+        decision=decision,
+    )
+
+
 def check_source(source: str) -> str:
     """A source name fit to store (``patterns:claims``), or a :class:`FieldError`."""
     name = source.strip()
@@ -76,8 +97,128 @@ def check_source(source: str) -> str:
     return name
 
 
-class SuggestionStore(StoreBase):
-    """Stores, lists and clears suggestions."""
+class SuggestionStore(AnnotationStore):
+    """Stores, lists and clears suggestions, and records each annotator's decisions on them
+    as changes like any other (logged, undone by ``u``, blind)."""
+
+    def accept_suggestion(self, annotation_id: int, suggestion_id: int) -> SuggestionInfo:
+        """Accept a suggestion into the annotation: a span suggestion becomes a span (or, if
+        the annotation has that span already, is recorded as accepted without a second one);
+        a stance or topic one sets the document's stance or adds the topic. One undo step."""
+        return self._decide(annotation_id, suggestion_id, accept=True)
+
+    def reject_suggestion(self, annotation_id: int, suggestion_id: int) -> SuggestionInfo:
+        """Reject a suggestion: it stays out of the annotation, recorded as rejected."""
+        return self._decide(annotation_id, suggestion_id, accept=False)
+
+    def _decide(self, annotation_id: int, suggestion_id: int, *, accept: bool) -> SuggestionInfo:
+        verb = "accept" if accept else "reject"
+        with self.db.write() as session:
+            annotation = self.annotation_row(session, annotation_id)
+            suggestion = session.get(models.Suggestion, suggestion_id)
+            if suggestion is None or suggestion.document_id != annotation.document_id:
+                raise NotFoundError(f"{verb}: no such suggestion on this document")
+            taken = session.exec(
+                select(models.Decision)
+                .where(col(models.Decision.suggestion_id) == suggestion_id)
+                .where(col(models.Decision.annotator_id) == annotation.annotator_id)
+            ).first()
+            if taken is not None:
+                raise InvariantError(
+                    f"{verb}: this suggestion is {taken.decision} already; undo (u) to decide"
+                    " it again"
+                )
+            batch: int | None = None
+            span_id: int | None = None
+            if accept:
+                batch, span_id = self._apply_suggestion(session, annotation, suggestion)
+            decision = "accepted" if accept else "rejected"
+            state: dict[str, Any] = {"decision": decision, "span_id": span_id}
+            session.add(
+                models.Decision(
+                    suggestion_id=suggestion_id,
+                    annotator_id=annotation.annotator_id,
+                    decision=decision,
+                    span_id=span_id,
+                )
+            )
+            event = self.log(
+                session,
+                annotation,
+                f"suggestion.{verb}",
+                "decision",
+                suggestion_id,
+                None,
+                state,
+                batch=batch,
+            )
+            if batch is not None:
+                session.flush()
+                event.target_id = batch
+                session.add(event)
+            session.flush()
+            return _info(suggestion, decision)
+
+    def _apply_suggestion(
+        self, session: Session, annotation: models.Annotation, suggestion: models.Suggestion
+    ) -> tuple[int | None, int | None]:
+        """Apply an accepted suggestion; the first event of the change (None if it changed
+        nothing) and the span it gave (for a span suggestion)."""
+        assert annotation.id is not None
+        if suggestion.kind == "span":
+            assert suggestion.start is not None and suggestion.end is not None
+            span = NewSpan(
+                suggestion.start,
+                suggestion.end,
+                suggestion.label,
+                suggestion.stance,
+                tuple(loads_topics(suggestion.topics)),
+            )
+            self.check_labels(span.label, span.stance, span.topics, "accept")
+            existing = session.exec(
+                select(models.Span.id)
+                .where(col(models.Span.annotation_id) == annotation.id)
+                .where(col(models.Span.start) == span.start)
+                .where(col(models.Span.end) == span.end)
+                .where(col(models.Span.label) == span.label)
+            ).first()
+            if existing is not None:
+                return None, existing
+            document = self.document(annotation.document_id)
+            tokens = self.check_span(document, span.start, span.end, "accept")
+            row, event = self._insert_span(session, annotation, span, tokens, batch=None)
+            session.flush()
+            event.target_id = event.id
+            session.add(event)
+            return event.id, row.id
+        field = "stance" if suggestion.kind == "stance" else "topics"
+        self.check_labels(
+            None, suggestion.label if field == "stance" else None,
+            (suggestion.label,) if field == "topics" else (), "accept",
+        )  # fmt: skip
+        topics = loads_topics(annotation.topics)
+        if field == "stance":
+            if annotation.stance == suggestion.label:
+                return None, None
+            changes: dict[str, Any] = {"stance": suggestion.label}
+            before: dict[str, Any] = {"stance": annotation.stance}
+        else:
+            if suggestion.label in topics:
+                return None, None
+            changes = {"topics": sorted({*topics, suggestion.label})}
+            before = {"topics": topics}
+        annotation.stance = changes.get("stance", annotation.stance)
+        if "topics" in changes:
+            annotation.topics = dumps(changes["topics"])
+        annotation.updated_at = models.now()
+        session.add(annotation)
+        event = self.log(
+            session, annotation, f"doc.{field}", "annotation", annotation.id, before, changes
+        )
+        session.flush()
+        event.target_id = event.id
+        session.add(event)
+        return event.id, None
 
     def add_suggestions(
         self,
@@ -172,36 +313,32 @@ class SuggestionStore(StoreBase):
         self, document_id: int, annotator_id: int | None = None
     ) -> list[SuggestionInfo]:
         """A document's suggestions by position (document suggestions first), each with the
-        decision of ``annotator_id`` (only that annotator's: decisions are blind)."""
+        decision of ``annotator_id`` (only that annotator's: decisions are blind). An accepted
+        span suggestion whose span was changed or deleted since counts as edited."""
         with self.db.read() as session:
             rows = session.exec(
                 select(models.Suggestion).where(col(models.Suggestion.document_id) == document_id)
             ).all()
-            decisions = dict(
-                session.exec(
-                    select(models.Decision.suggestion_id, models.Decision.decision).where(
-                        col(models.Decision.annotator_id) == (annotator_id or -1),
-                        col(models.Decision.suggestion_id).in_([row.id for row in rows]),
-                    )
-                ).all()
-            )
-        found = [
-            SuggestionInfo(
-                id=row.id or 0,
-                document_id=row.document_id,
-                source=row.source,
-                kind=row.kind,
-                label=row.label,
-                start=row.start,
-                end=row.end,
-                token_start=row.token_start,
-                token_end=row.token_end,
-                score=row.score,
-                pattern=row.pattern,
-                decision=decisions.get(row.id or 0),
-            )
-            for row in rows
-        ]
+            decisions: dict[int, str] = {}
+            for suggestion_id, decision, span_id in session.exec(
+                select(
+                    models.Decision.suggestion_id, models.Decision.decision, models.Decision.span_id
+                ).where(
+                    col(models.Decision.annotator_id) == (annotator_id or -1),
+                    col(models.Decision.suggestion_id).in_([row.id for row in rows]),
+                )
+            ):
+                decisions[suggestion_id] = decision
+                if decision == "accepted" and span_id is not None:
+                    span = session.get(models.Span, span_id)
+                    row = next(r for r in rows if r.id == suggestion_id)
+                    if span is None or (span.start, span.end, span.label) != (
+                        row.start,
+                        row.end,
+                        row.label,
+                    ):
+                        decisions[suggestion_id] = "edited"  # accepted, then changed
+        found = [_info(row, decisions.get(row.id or 0)) for row in rows]
         found.sort(key=lambda s: (s.start is not None, s.start or 0, -(s.end or 0), s.label))
         return found
 
