@@ -173,19 +173,40 @@ def annotate(
             show_default=False,
         ),
     ] = None,
+    no_suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--no-suggestions", help="Hide suggestions (for an annotator who must work unaided)."
+        ),
+    ] = False,
+    min_score: Annotated[
+        str, typer.Option(help="What A accepts: pending suggestions scoring at least this.")
+    ] = "0.5",
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
     """Annotate in the terminal UI. An empty database gets the seeds/ articles first."""
     if role is not None and role not in ("annotator", "reviewer"):
         raise fail(f"--role {role!r}: use annotator or reviewer")
+    threshold = _number(min_score, "--min-score", float, "a score from 0 to 1")
+    if not 0 <= threshold <= 1:
+        raise fail(f"--min-score {min_score}: use a score from 0 to 1")
     # Start-up allocates hundreds of thousands of objects that live as long as the process
     # (modules, classes, tables); collecting while they pile up finds nothing and costs about
     # 0.1 s. So no collection until they are made, then they are frozen out of the collector's
     # sight: later collections only look at what the session itself allocates.
     gc.disable()
     try:
-        _run_tui(ctx, annotator, doc, role, db, scheme)
+        _run_tui(
+            ctx,
+            annotator,
+            doc,
+            role,
+            db,
+            scheme,
+            suggestions=not no_suggestions,
+            min_score=threshold,
+        )
     finally:
         gc.enable()
 
@@ -221,6 +242,8 @@ def _run_tui(
     scheme: Path | None,
     *,
     review: bool = False,
+    suggestions: bool = True,
+    min_score: float = 0.5,
 ) -> None:
     from workbench.models import GOLD
     from workbench.tui.config import check_keymap, load_config
@@ -262,7 +285,14 @@ def _run_tui(
     if doc is not None:
         store.document_by_name(doc)  # a clear error now rather than inside the TUI
     tui = WorkbenchApp(
-        store, annotator=annotator, document=doc, role=role, config=config, review=review
+        store,
+        annotator=annotator,
+        document=doc,
+        role=role,
+        config=config,
+        review=review,
+        suggestions=suggestions,
+        min_score=min_score,
     )
     gc.freeze()
     gc.enable()

@@ -58,6 +58,8 @@ TAKEN_KEYS: dict[LabelKind, dict[str, str]] = {
                 "/": "Find",
                 "l": "Span list",
                 "q": "List",
+                "r": "Reject",
+                "v": "Suggestions",
             }.items()
         },
         **{

@@ -27,6 +27,7 @@ from workbench.store import (
     NewSpan,
     SpanInfo,
     Store,
+    SuggestionInfo,
     UndoResult,
 )
 from workbench.writer import OrderedWriter
@@ -116,6 +117,9 @@ class AnnotationSession:
         """The span the latest change touched when the session was opened (where the
         annotator left off), or None."""
         self._writer = OrderedWriter()
+        self.suggestions: list[SuggestionInfo] = []
+        """The document's suggestions with this annotator's decisions, as last read (after
+        each change when there are any: an undo may take a decision back)."""
 
     # -- opening and saving -------------------------------------------------------------------
 
@@ -124,6 +128,7 @@ class AnnotationSession:
         the database: call it off the UI thread, then hand the result to :meth:`opened`."""
         document = self.store.document(self.document_id)
         annotation = self.store.annotation(self.document_id, self.annotator.id)
+        self.suggestions = self.store.suggestions(self.document_id, self.annotator.id)
         self.resume_at = self.store.last_changed_span(annotation.id) if annotation.spans else None
         return document, annotation
 
@@ -158,6 +163,8 @@ class AnnotationSession:
 
         def job() -> Saved:
             result = change.write(self.store, annotation_id)
+            if self.suggestions:  # a decision made, or undone
+                self.suggestions = self.store.suggestions(self.document_id, self.annotator.id)
             if isinstance(result, UndoResult):  # undo and redo say what they did
                 return Saved(change, self.store.get_annotation(annotation_id), result.description)
             return Saved(change, result, change.description)
@@ -366,6 +373,75 @@ class AnnotationSession:
         if problem:
             return Refused(f"the note {problem}")
         return Change("note", lambda store, a: store.set_note(a, text))
+
+    # -- suggestions --------------------------------------------------------------------------
+
+    @property
+    def pending_suggestions(self) -> list[SuggestionInfo]:
+        """The span suggestions this annotator has not decided, by position."""
+        return [
+            s
+            for s in self.suggestions
+            if s.kind == "span" and s.decision is None and s.token_start is not None
+        ]
+
+    def suggestion_at(self, token: int) -> SuggestionInfo | None:
+        """The pending span suggestion over ``token`` (the shortest, if several)."""
+        over = [
+            s
+            for s in self.pending_suggestions
+            if (s.token_start or 0) <= token < (s.token_end or 0)
+        ]
+        return min(over, key=lambda s: (s.token_end or 0) - (s.token_start or 0), default=None)
+
+    def step_suggestion(self, cursor: int, step: int) -> SuggestionInfo | Refused:
+        """The next (``step`` 1) or previous (-1) pending span suggestion from ``cursor``."""
+        pending = self.pending_suggestions
+        if not pending:
+            return Refused("no pending suggestions in this document")
+        if step > 0:
+            later = [s for s in pending if (s.token_start or 0) > cursor]
+            return later[0] if later else Refused("no pending suggestion after the cursor")
+        earlier = [s for s in pending if (s.token_start or 0) < cursor]
+        return earlier[-1] if earlier else Refused("no pending suggestion before the cursor")
+
+    def accept_suggestion(self, suggestion: SuggestionInfo | None) -> Outcome:
+        """Accept a pending suggestion into the annotation (one undo step)."""
+        if suggestion is None:
+            return Refused("no pending suggestion under the cursor (j, k go to one)")
+        suggestion_id = suggestion.id
+
+        def write(store: Store, annotation: int) -> AnnotationInfo:
+            store.accept_suggestion(annotation, suggestion_id)
+            return store.get_annotation(annotation)
+
+        return Change(f"accepted the {suggestion.label} suggestion", write)
+
+    def reject_suggestion(self, suggestion: SuggestionInfo | None) -> Outcome:
+        """Reject a pending suggestion: it stays out, and is recorded so."""
+        if suggestion is None:
+            return Refused("no pending suggestion under the cursor (j, k go to one)")
+        suggestion_id = suggestion.id
+
+        def write(store: Store, annotation: int) -> AnnotationInfo:
+            store.reject_suggestion(annotation, suggestion_id)
+            return store.get_annotation(annotation)
+
+        return Change(f"rejected the {suggestion.label} suggestion", write)
+
+    def accept_all_suggestions(self, min_score: float) -> Outcome:
+        """Accept every pending span suggestion scoring at least ``min_score`` (one without a
+        score counts as certain), each its own undo step."""
+        chosen = [s.id for s in self.pending_suggestions if (s.score or 1.0) >= min_score]
+        if not chosen:
+            return Refused(f"no pending suggestion scores {min_score:g} or more")
+
+        def write(store: Store, annotation: int) -> AnnotationInfo:
+            for suggestion_id in chosen:
+                store.accept_suggestion(annotation, suggestion_id)
+            return store.get_annotation(annotation)
+
+        return Change(f"accepted {len(chosen)} suggestions", write)
 
     def undo(self) -> Outcome:
         """Take back the latest change (a change made of several, as one)."""

@@ -77,6 +77,8 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         role: str | None = None,
         config: TuiConfig | None = None,
         review: bool = False,
+        suggestions: bool = True,
+        min_score: float = 0.5,
     ) -> None:
         """``review``: adjudicate (``workbench review``): the home screen is the review queue
         and documents open on the gold annotation; the person named is a reviewer."""
@@ -92,6 +94,8 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         """The reserved gold annotator, when reviewing."""
         self._document_name = document
         self._config = config or TuiConfig()
+        self._suggestions = suggestions
+        self._min_score = min_score
         self.typeahead = TypeAhead(self)
         """Keys typed ahead of a screen that is not ready for them."""
 
@@ -239,6 +243,8 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
             self.open_review(document_id)
             return
         screen = AnnotateScreen(self.store, self.annotator, document_id, session)
+        screen.allow_suggestions = self._suggestions
+        screen.min_score = self._min_score
         if isinstance(self.screen, AnnotateScreen):
             self.switch_screen(screen)
         else:

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from workbench.session import AnnotationSession
-from workbench.store import AnnotatorInfo, Store
+from workbench.session import AnnotationSession, Refused
+from workbench.store import AnnotationInfo, AnnotatorInfo, Store, SuggestionInfo
 from workbench.tui.screens.editing import EditingScreen
 
 
@@ -30,7 +30,29 @@ class AnnotateScreen(EditingScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "back", "List", id="annotate.back"),
+        Binding(
+            "j", "step_suggestion(1)", "Next suggestion", show=False, id="annotate.next-suggestion"
+        ),
+        Binding(
+            "k", "step_suggestion(-1)", "Prev suggestion", show=False, id="annotate.prev-suggestion"
+        ),
+        Binding("a", "accept_suggestion", "Accept", show=False, id="annotate.accept-suggestion"),
+        Binding("r", "reject_suggestion", "Reject", show=False, id="annotate.reject-suggestion"),
+        Binding(
+            "A",
+            "accept_all_suggestions",
+            "Accept all",
+            show=False,
+            id="annotate.accept-all-suggestions",
+        ),
+        Binding("v", "toggle_suggestions", "Suggestions", show=False, id="annotate.suggestions"),
     ]
+    show_suggestions = True
+    """Whether pending suggestions are drawn (v toggles; ``--no-suggestions`` starts without,
+    and then no key acts on them)."""
+    allow_suggestions = True
+    min_score = 0.5
+    """What ``A`` accepts: pending suggestions scoring at least this."""
 
     def __init__(
         self,
@@ -45,6 +67,61 @@ class AnnotateScreen(EditingScreen):
         self.annotator = annotator
         """Whose annotation this is: only their labels are shown or changed."""
         self.document_id = document_id
+
+    # -- suggestions --------------------------------------------------------------------------
+
+    def _show(self, annotation: AnnotationInfo, *, fresh: bool = False) -> None:
+        super()._show(annotation, fresh=fresh)
+        shown = self.show_suggestions and self.allow_suggestions
+        pending = self.session.pending_suggestions if shown else []
+        self._view.set_marks((s.token_start or 0, s.token_end or 0) for s in pending)
+
+    def _suggestion_here(self) -> SuggestionInfo | None:
+        if not (self.show_suggestions and self.allow_suggestions):
+            return None
+        return self.session.suggestion_at(self._view.cursor)
+
+    def _refused_unaided(self) -> bool:
+        if not self.allow_suggestions:
+            self._status("suggestions are off for this session (--no-suggestions)", error=True)
+            return True
+        return False
+
+    def action_step_suggestion(self, step: int) -> None:
+        if self._refused_unaided():
+            return
+        found = self.session.step_suggestion(self._view.cursor, step)
+        if isinstance(found, Refused):
+            self._status(found.reason, error=True)
+            return
+        self.show_suggestions = True
+        self._view.move_cursor_to(found.token_start or 0)
+        score = "" if found.score is None else f", score {found.score:.2f}"
+        left = len(self.session.pending_suggestions)
+        self._status(
+            f"suggestion {found.label} from {found.source}{score} ({left} pending):"
+            " a accept, r reject"
+        )
+
+    def action_accept_suggestion(self) -> None:
+        if not self._refused_unaided():
+            self.make(self.session.accept_suggestion(self._suggestion_here()))
+
+    def action_reject_suggestion(self) -> None:
+        if not self._refused_unaided():
+            self.make(self.session.reject_suggestion(self._suggestion_here()))
+
+    def action_accept_all_suggestions(self) -> None:
+        if not self._refused_unaided():
+            self.make(self.session.accept_all_suggestions(self.min_score))
+
+    def action_toggle_suggestions(self) -> None:
+        if self._refused_unaided():
+            return
+        self.show_suggestions = not self.show_suggestions
+        if self.annotation is not None:
+            self._show(self.annotation)
+        self._status("suggestions shown" if self.show_suggestions else "suggestions hidden")
 
     def _loaded(self) -> None:
         super()._loaded()
