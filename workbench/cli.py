@@ -335,6 +335,20 @@ def import_command(
             " the whole import)."
         ),
     ] = False,
+    suggestions: Annotated[
+        bool,
+        typer.Option(
+            "--suggestions",
+            help="The labels become suggestions of the source import:NAME, not annotations.",
+        ),
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="With --suggestions: the source's NAME. Default: the first file's stem.",
+            show_default=False,
+        ),
+    ] = None,
     offsets: Annotated[
         str | None,
         typer.Option(
@@ -363,6 +377,7 @@ def import_command(
             format=format,
             skip_invalid=skip_invalid,
             offsets=offsets,
+            suggestions=f"import:{source or paths[0].stem}" if suggestions else None,
             progress=advance,
         )
     parts = [f"imported {len(summary.imported)} document{'s' * (len(summary.imported) != 1)}"]
@@ -389,6 +404,13 @@ def import_command(
         typer.echo(f"  ... and {len(summary.renamed) - MAX_LISTED} more renamed", err=True)
     for what, count in summary.not_kept.items():
         typer.echo(f"  not imported: {count:,} {what}", err=True)
+    if summary.suggested is not None:
+        made = summary.suggested
+        typer.echo(
+            f"  {made.source}: {made.added} suggestions stored, {made.replaced} pending ones"
+            f" replaced, {made.kept} already decided",
+            err=True,
+        )
 
 
 @app.command()

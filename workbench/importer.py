@@ -6,6 +6,7 @@ import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as replace_record
 from functools import partial
 from pathlib import Path
 
@@ -24,9 +25,10 @@ from workbench.formats.text import (
 from workbench.models import GOLD, STATUSES, document_name_problem, note_problem
 from workbench.nlp import AlignMode, tokenize_many
 from workbench.scheme import Scheme
-from workbench.store import ImportSummary, NewDocument, Store
+from workbench.store import ImportSummary, NewDocument, NewSuggestion, Store
 from workbench.store.aligning import span_rows
 from workbench.store.documents import BATCH_SIZE, text_hash
+from workbench.store.suggestions import check_source
 
 MAX_REPORTED = 20
 """How many bad files one error message lists before it says how many more there are."""
@@ -150,9 +152,18 @@ class Checker:
     """
 
     def __init__(
-        self, store: Store, annotator: str | None, align: AlignMode, skip_invalid: bool
+        self,
+        store: Store,
+        annotator: str | None,
+        align: AlignMode,
+        skip_invalid: bool,
+        *,
+        merging: bool = True,
     ) -> None:
         self.store = store
+        self.merging = merging
+        """Whether records of one annotator for one text merge (labels) or not (suggestions,
+        where two stances are simply two suggestions)."""
         self.annotator = annotator
         self.align = align
         self.skip_invalid = skip_invalid
@@ -221,7 +232,7 @@ class Checker:
                 listed = ", ".join(unknown)
                 self._fail(record, f"{where}: unknown labels {listed}; add them to the scheme")
             return
-        if not self._merges(record):
+        if self.merging and not self._merges(record):
             return
         self.total += 1
         self.not_kept.update(record.dropped)
@@ -286,11 +297,16 @@ def import_paths(
     format: str = "auto",
     skip_invalid: bool = False,
     offsets: str | None = None,
+    suggestions: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import files and folders: every input is read and checked first, and any bad input
     stops the run before anything is written (with ``skip_invalid``, bad lines and files are
     left out and reported in :attr:`ImportSummary.invalid` instead).
+
+    With ``suggestions`` (a source name, ``import:NAME``), the labels the files hold become
+    that source's suggestions instead of anyone's annotations (:func:`_suggestions`): the
+    door for an external model or an LLM. Their texts are imported as documents as ever.
 
     JSONL is read in ``format`` (see :func:`read_jsonl`). The store writes in short
     transactions (:meth:`Store.add_documents`). ``progress(done, total)`` is called as
@@ -299,7 +315,10 @@ def import_paths(
     import_format(format)  # an unknown format stops the run before any file is read
     if offsets is not None:
         offset_units(offsets)
-    checker = Checker(store, annotator, align, skip_invalid)
+    if suggestions is not None:
+        suggestions = check_source(suggestions)
+        annotator = SUGGESTING  # the labels are nobody's: no annotator is asked of a line
+    checker = Checker(store, annotator, align, skip_invalid, merging=suggestions is None)
     # Unusable paths are gathered with bad files, so one run reports every problem at once.
     sources: list[Source] = []
     for path in paths:
@@ -353,7 +372,55 @@ def import_paths(
         if progress is not None:
             progress(done, checker.total)
 
-    summary = store.add_documents(documents(), align=align, replace=replace, progress=advance)
+    if suggestions is None:
+        summary = store.add_documents(documents(), align=align, replace=replace, progress=advance)
+    else:
+        ids: dict[str, int] = {}
+        bare = (replace_record(record, annotations=()) for record in documents())
+        summary = store.add_documents(bare, progress=advance, ids=ids)
+        summary.suggested = store.add_suggestions(
+            suggestions, _suggestions(store, documents(), ids, align), set(ids.values())
+        )
     summary.not_kept.update(checker.not_kept.most_common())
     summary.invalid.extend(checker.invalid)
     return summary
+
+
+SUGGESTING = "suggestions"
+"""Who a line's labels belong to while they are read as suggestions (never stored)."""
+
+
+def _suggestions(
+    store: Store, records: Iterable[NewDocument], ids: dict[str, int], align: AlignMode
+) -> Iterator[NewSuggestion]:
+    """The labels of the records as suggestions: each span (aligned as ``align`` says, its
+    ``score`` kept), the document stance and each topic, and every class a line scored
+    (spaCy's ``cats``, chosen or not) with its score."""
+    for record in records:
+        if not record.annotations:
+            continue
+        document_id = ids[text_hash(record.text)]
+        tokens = store.document(document_id).tokens
+        where = record.origin or record.name
+        for new in record.annotations:
+            for span in new.spans:
+                (row,) = span_rows(record.text, tokens, record.name, [span], align, where)
+                yield NewSuggestion(
+                    document_id,
+                    span.label,
+                    start=row["start"],
+                    end=row["end"],
+                    stance=span.stance,
+                    topics=span.topics,
+                    score=span.score,
+                )
+            scores = dict(new.scores)
+            labels = [*([new.stance] if new.stance else []), *new.topics]
+            for label in dict.fromkeys([*labels, *scores]):
+                if store.scheme.get("stance", label) is not None:
+                    kind = "stance"
+                elif store.scheme.get("topics", label) is not None:
+                    kind = "topic"
+                else:
+                    continue  # not in the scheme (a chosen class was reported by the check)
+                yield NewSuggestion(document_id, label, kind=kind, score=scores.get(label))

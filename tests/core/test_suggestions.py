@@ -211,3 +211,53 @@ def test_document_suggestions_and_rejections(store: Store, summit: int) -> None:
     info = store.get_annotation(annotation)
     assert (info.stance, info.topics) == ("CRITICAL", ())
     assert store.add_suggestions("model:m", []).replaced == 2  # the decided one stays
+
+
+def test_import_suggestions_makes_suggestions_not_annotations(store: Store, workdir: Path) -> None:
+    """Issue 13.4: any Workbench, Prodigy or doccano JSONL, scores on spans and in cats."""
+    from workbench.importer import import_paths
+
+    text = "Xi Jinping met Vladimir Putin in Moscow on Tuesday."
+    path = workdir / "model.jsonl"
+    path.write_bytes(
+        orjson.dumps(
+            {
+                "text": text,
+                "spans": [
+                    {"start": 0, "end": 10, "label": "FACT", "score": 0.92},
+                    {"start": 16, "end": 29, "label": "QUOTE", "score": 0.31},  # mid-word
+                ],
+                "cats": {"CRITICAL": 0.8, "ENERGY": 0.2},
+            }
+        )
+        + b"\n"
+    )
+    summary = import_paths(store, [path], suggestions="import:llm", align="expand")
+    assert summary.annotations == 0 and store.annotators() == []
+    assert summary.suggested.added == 4
+    document = store.document_by_name("model-000001")
+    found = {(s.kind, s.label): (s.start, s.end, s.score) for s in store.suggestions(document)}
+    assert found == {
+        ("span", "FACT"): (0, 10, 0.92),
+        ("span", "QUOTE"): (15, 29, 0.31),  # widened to whole tokens, as --align expand says
+        ("stance", "CRITICAL"): (None, None, 0.8),
+        ("topic", "ENERGY"): (None, None, 0.2),
+    }
+    assert (
+        import_paths(store, [path], suggestions="import:llm", align="expand").suggested.replaced
+        == 4
+    )
+
+
+def test_a_span_score_outside_zero_to_one_is_an_error(store: Store, workdir: Path) -> None:
+    from workbench.importer import import_paths
+
+    path = workdir / "bad.jsonl"
+    line = {
+        "text": "Xi Jinping met Putin.",
+        "spans": [{"start": 0, "end": 10, "label": "FACT", "score": 3}],
+    }
+    path.write_bytes(orjson.dumps(line) + b"\n")
+    with pytest.raises(WorkbenchError, match=r"bad.jsonl:1: spans\[0\]: field 'score' 3"):
+        import_paths(store, [path], suggestions="import:x")
+    assert store.count_documents() == 0

@@ -179,9 +179,18 @@ def parse_spans(
                 stance=expect(item, "stance", str, at),
                 topics=string_list(item, "topics", at),
                 given=_given(item, (start, end), (given_start, given_end)),
+                score=_score(item, at),
             )
         )
     return tuple(spans)
+
+
+def _score(item: dict[str, Any], at: str) -> float | None:
+    """A span's optional ``score``, a number in [0, 1]."""
+    score = expect(item, "score", (int, float), at)
+    if score is not None and not 0 <= score <= 1:
+        raise ImportFormatError(f"{at}: field 'score' {score} must lie in [0, 1]")
+    return None if score is None else float(score)
 
 
 def _given(

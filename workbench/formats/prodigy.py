@@ -220,4 +220,9 @@ def read_line(
     document = workbench_record(
         normalized, where, fallback_name, annotator, offsets or "codepoints"
     )
+    cats = obj.get("cats")
+    if isinstance(cats, dict) and cats and document.annotations:
+        scores = tuple((name, float(score)) for name, score in cats.items())
+        annotations = tuple(replace(new, scores=scores) for new in document.annotations)
+        document = replace(document, annotations=annotations)
     return replace(document, dropped=(*document.dropped, *dropped)) if dropped else document

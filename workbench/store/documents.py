@@ -72,8 +72,10 @@ class DocumentStore(StoreBase):
         replace: bool = False,
         batch_size: int = BATCH_SIZE,
         progress: Callable[[int], None] | None = None,
+        ids: dict[str, int] | None = None,
     ) -> ImportSummary:
         """Import documents (and their annotations) in short transactions, one per batch.
+        ``ids``, if given, is filled with the document id of every text met, by text hash.
 
         Each batch is tokenized through ``nlp.pipe`` before its transaction opens, so the
         database is locked only while its rows go in with bulk inserts: annotators' saves go
@@ -94,6 +96,8 @@ class DocumentStore(StoreBase):
         def write(batch: list[NewDocument], hashes: list[str], tokens: _Tokens) -> None:
             with self.db.write() as session:
                 stored = self._insert_batch(session, batch, hashes, run, summary, tokens)
+                if ids is not None:
+                    ids.update((digest, document_id) for document_id, digest in stored)
                 for document, (document_id, digest) in zip(batch, stored, strict=True):
                     if document.annotations:
                         self._import_annotations(

@@ -24,6 +24,8 @@ class NewSpan:
     given: tuple[int, int] | None = None
     """The offsets as the file gave them, where they count other units (UTF-16): messages
     name the span so."""
+    score: float | None = None
+    """A model's score for the span, in [0, 1] (read for ``import --suggestions``)."""
 
 
 class TaskIds(NamedTuple):
@@ -53,6 +55,9 @@ class NewAnnotation:
     """A Prodigy answer (``accept``, ``ignore``, ``reject``), kept in the import's event."""
     task: TaskIds | None = None
     """The Prodigy task's own identity, kept in the import's event and written back."""
+    scores: tuple[tuple[str, float], ...] = ()
+    """Class scores a line gave (spaCy's ``cats``), every class it named, chosen or not (read
+    for ``import --suggestions``)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,9 @@ class ImportSummary:
     summary line that says what was skipped and why."""
     invalid: list[str] = field(default_factory=list)
     """Lines and files left out as invalid (``--skip-invalid``), each ``file:line: reason``."""
+    suggested: Any = None
+    """With ``import --suggestions``: what storing the suggestions did (a
+    :class:`workbench.store.suggestions.SuggestSummary`)."""
 
     def skip(self, name: str, why: str, kind: str) -> None:
         assert kind in SKIP_KINDS
