@@ -431,14 +431,13 @@ class AnnotationSession:
 
     def accept_all_suggestions(self, min_score: float) -> Outcome:
         """Accept every pending span suggestion scoring at least ``min_score`` (one without a
-        score counts as certain), each its own undo step."""
+        score counts as certain), as one change: ``u`` takes them all back."""
         chosen = [s.id for s in self.pending_suggestions if (s.score or 1.0) >= min_score]
         if not chosen:
             return Refused(f"no pending suggestion scores {min_score:g} or more")
 
         def write(store: Store, annotation: int) -> AnnotationInfo:
-            for suggestion_id in chosen:
-                store.accept_suggestion(annotation, suggestion_id)
+            store.accept_suggestions(annotation, chosen)
             return store.get_annotation(annotation)
 
         return Change(f"accepted {len(chosen)} suggestions", write)

@@ -261,3 +261,29 @@ def test_a_span_score_outside_zero_to_one_is_an_error(store: Store, workdir: Pat
     with pytest.raises(WorkbenchError, match=r"bad.jsonl:1: spans\[0\]: field 'score' 3"):
         import_paths(store, [path], suggestions="import:x")
     assert store.count_documents() == 0
+
+
+def test_accepting_several_at_once_is_one_undo_step(store: Store, summit: int) -> None:
+    from workbench.store.maintenance import check_database
+
+    store.add_suggestions(
+        "patterns:a",
+        [
+            NewSuggestion(summit, "FACT", start=0, end=2),
+            NewSuggestion(summit, "QUOTE", start=15, end=29),
+            NewSuggestion(summit, "CRITICAL", kind="stance"),
+        ],
+    )
+    annotation = kims(store, summit)
+    store.add_span(annotation, 0, 2, "FACT")  # already there: accepted without a second
+    assert store.accept_suggestions(annotation, [s.id for s in store.suggestions(summit)]) == 3
+    info = store.get_annotation(annotation)
+    assert (len(info.spans), info.stance) == (2, "CRITICAL")
+    assert all(decision == "accepted" for _, decision in decisions(store, summit))
+    store.undo(annotation)
+    info = store.get_annotation(annotation)
+    assert ([s.label for s in info.spans], info.stance) == (["FACT"], None)
+    assert all(decision is None for _, decision in decisions(store, summit))
+    store.redo(annotation)
+    assert len(store.get_annotation(annotation).spans) == 2
+    assert check_database(store) == []

@@ -4,7 +4,7 @@ the ones someone has decided."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,17 @@ class SuggestSummary:
     """New suggestions left out because someone already decided the same one."""
 
 
+def _head(session: Session, event: models.Event, batch: int | None) -> int:
+    """The first event of a change: ``batch``, or ``event`` itself, which then heads it."""
+    if batch is not None:
+        return batch
+    session.flush()
+    assert event.id is not None
+    event.target_id = event.id
+    session.add(event)
+    return event.id
+
+
 def _info(row: models.Suggestion, decision: str | None) -> SuggestionInfo:
     assert row.id is not None
     return SuggestionInfo(
@@ -111,59 +122,81 @@ class SuggestionStore(AnnotationStore):
         """Reject a suggestion: it stays out of the annotation, recorded as rejected."""
         return self._decide(annotation_id, suggestion_id, accept=False)
 
-    def _decide(self, annotation_id: int, suggestion_id: int, *, accept: bool) -> SuggestionInfo:
-        verb = "accept" if accept else "reject"
+    def accept_suggestions(self, annotation_id: int, suggestion_ids: Sequence[int]) -> int:
+        """Accept several suggestions at once (``A``): one transaction, one undo step; how
+        many were accepted."""
         with self.db.write() as session:
             annotation = self.annotation_row(session, annotation_id)
-            suggestion = session.get(models.Suggestion, suggestion_id)
-            if suggestion is None or suggestion.document_id != annotation.document_id:
-                raise NotFoundError(f"{verb}: no such suggestion on this document")
-            taken = session.exec(
-                select(models.Decision)
-                .where(col(models.Decision.suggestion_id) == suggestion_id)
-                .where(col(models.Decision.annotator_id) == annotation.annotator_id)
-            ).first()
-            if taken is not None:
-                raise InvariantError(
-                    f"{verb}: this suggestion is {taken.decision} already; undo (u) to decide"
-                    " it again"
-                )
-            batch: int | None = None
-            span_id: int | None = None
-            if accept:
-                batch, span_id = self._apply_suggestion(session, annotation, suggestion)
-            decision = "accepted" if accept else "rejected"
-            state: dict[str, Any] = {"decision": decision, "span_id": span_id}
-            session.add(
-                models.Decision(
-                    suggestion_id=suggestion_id,
-                    annotator_id=annotation.annotator_id,
-                    decision=decision,
-                    span_id=span_id,
-                )
+            head: int | None = None
+            for suggestion_id in suggestion_ids:
+                _, head = self._decide_in(session, annotation, suggestion_id, True, head)
+            return len(suggestion_ids)
+
+    def _decide(self, annotation_id: int, suggestion_id: int, *, accept: bool) -> SuggestionInfo:
+        with self.db.write() as session:
+            annotation = self.annotation_row(session, annotation_id)
+            return self._decide_in(session, annotation, suggestion_id, accept, None)[0]
+
+    def _decide_in(
+        self,
+        session: Session,
+        annotation: models.Annotation,
+        suggestion_id: int,
+        accept: bool,
+        batch: int | None,
+    ) -> tuple[SuggestionInfo, int]:
+        """Decide one suggestion in an open transaction, as part of the change whose first
+        event is ``batch`` (None: a change of its own); the decision and the change's first
+        event."""
+        verb = "accept" if accept else "reject"
+        suggestion = session.get(models.Suggestion, suggestion_id)
+        if suggestion is None or suggestion.document_id != annotation.document_id:
+            raise NotFoundError(f"{verb}: no such suggestion on this document")
+        taken = session.exec(
+            select(models.Decision)
+            .where(col(models.Decision.suggestion_id) == suggestion_id)
+            .where(col(models.Decision.annotator_id) == annotation.annotator_id)
+        ).first()
+        if taken is not None:
+            raise InvariantError(
+                f"{verb}: this suggestion is {taken.decision} already; undo (u) to decide it again"
             )
-            event = self.log(
-                session,
-                annotation,
-                f"suggestion.{verb}",
-                "decision",
-                suggestion_id,
-                None,
-                state,
-                batch=batch,
+        span_id: int | None = None
+        if accept:
+            batch, span_id = self._apply_suggestion(session, annotation, suggestion, batch)
+        decision = "accepted" if accept else "rejected"
+        state: dict[str, Any] = {"decision": decision, "span_id": span_id}
+        session.add(
+            models.Decision(
+                suggestion_id=suggestion_id,
+                annotator_id=annotation.annotator_id,
+                decision=decision,
+                span_id=span_id,
             )
-            if batch is not None:
-                session.flush()
-                event.target_id = batch
-                session.add(event)
-            session.flush()
-            return _info(suggestion, decision)
+        )
+        event = self.log(
+            session, annotation, f"suggestion.{verb}", "decision", suggestion_id, None, state,
+            batch=batch,
+        )  # fmt: skip
+        session.flush()
+        assert event.id is not None
+        if batch is None:
+            batch = event.id
+        event.target_id = batch
+        session.add(event)
+        session.flush()
+        return _info(suggestion, decision), batch
 
     def _apply_suggestion(
-        self, session: Session, annotation: models.Annotation, suggestion: models.Suggestion
+        self,
+        session: Session,
+        annotation: models.Annotation,
+        suggestion: models.Suggestion,
+        batch: int | None,
     ) -> tuple[int | None, int | None]:
-        """Apply an accepted suggestion; the first event of the change (None if it changed
-        nothing) and the span it gave (for a span suggestion)."""
+        """Apply an accepted suggestion as part of the change whose first event is ``batch``
+        (None: it starts one); that first event (still None if nothing changed) and the span
+        it gave (for a span suggestion)."""
         assert annotation.id is not None
         if suggestion.kind == "span":
             assert suggestion.start is not None and suggestion.end is not None
@@ -183,14 +216,11 @@ class SuggestionStore(AnnotationStore):
                 .where(col(models.Span.label) == span.label)
             ).first()
             if existing is not None:
-                return None, existing
+                return batch, existing
             document = self.document(annotation.document_id)
             tokens = self.check_span(document, span.start, span.end, "accept")
-            row, event = self._insert_span(session, annotation, span, tokens, batch=None)
-            session.flush()
-            event.target_id = event.id
-            session.add(event)
-            return event.id, row.id
+            row, event = self._insert_span(session, annotation, span, tokens, batch=batch)
+            return _head(session, event, batch), row.id
         field = "stance" if suggestion.kind == "stance" else "topics"
         self.check_labels(
             None, suggestion.label if field == "stance" else None,
@@ -199,12 +229,12 @@ class SuggestionStore(AnnotationStore):
         topics = loads_topics(annotation.topics)
         if field == "stance":
             if annotation.stance == suggestion.label:
-                return None, None
+                return batch, None
             changes: dict[str, Any] = {"stance": suggestion.label}
             before: dict[str, Any] = {"stance": annotation.stance}
         else:
             if suggestion.label in topics:
-                return None, None
+                return batch, None
             changes = {"topics": sorted({*topics, suggestion.label})}
             before = {"topics": topics}
         annotation.stance = changes.get("stance", annotation.stance)
@@ -213,12 +243,10 @@ class SuggestionStore(AnnotationStore):
         annotation.updated_at = models.now()
         session.add(annotation)
         event = self.log(
-            session, annotation, f"doc.{field}", "annotation", annotation.id, before, changes
-        )
-        session.flush()
-        event.target_id = event.id
-        session.add(event)
-        return event.id, None
+            session, annotation, f"doc.{field}", "annotation", annotation.id, before, changes,
+            batch=batch,
+        )  # fmt: skip
+        return _head(session, event, batch), None
 
     def add_suggestions(
         self,
