@@ -556,6 +556,23 @@ def suggest_patterns_command(
     )
 
 
+@app.command()
+@user_errors
+def suggestions(
+    ctx: typer.Context, json: JsonOption = False, db: DbOption = None, scheme: SchemeOption = None
+) -> None:
+    """Per suggestion source and label: made, pending, accepted, edited, rejected, the
+    acceptance rate, and precision and recall against gold and each annotator's done work."""
+    from workbench.suggestion_report import print_suggestions, suggestion_report
+
+    store = open_store(ctx, db, scheme)
+    data = suggestion_report(store)
+    if json:
+        _print_json(data)
+    else:
+        print_suggestions(data)
+
+
 @suggest_app.command("clear")
 @user_errors
 def suggest_clear_command(

@@ -287,3 +287,45 @@ def test_accepting_several_at_once_is_one_undo_step(store: Store, summit: int) -
     store.redo(annotation)
     assert len(store.get_annotation(annotation).spans) == 2
     assert check_database(store) == []
+
+
+def test_the_report_counts_decisions_and_scores_against_gold(store: Store, summit: int) -> None:
+    """Issue 13.10: per source and label; precision and recall on the documents gold has done."""
+    from workbench.suggestion_report import suggestion_report
+
+    store.add_suggestions(
+        "patterns:a",
+        [
+            NewSuggestion(summit, "FACT", start=0, end=2),  # gold has it
+            NewSuggestion(summit, "FACT", start=3, end=10),  # gold has not
+            NewSuggestion(summit, "QUOTE", start=15, end=29),
+        ],
+    )
+    fact, other, quote = store.suggestions(summit)
+    kim = kims(store, summit)
+    store.accept_suggestion(kim, fact.id)
+    store.accept_suggestion(kim, quote.id)
+    store.reject_suggestion(kim, other.id)
+    (span,) = [s for s in store.get_annotation(kim).spans if s.label == "QUOTE"]
+    store.relabel_span(kim, span.id, "OPINION")  # accepted, then changed: edited
+    gold = store.annotation(summit, store.annotator("gold", "reviewer").id).id
+    store.add_span(gold, 0, 2, "FACT")
+    store.add_span(gold, 15, 29, "QUOTE")
+    store.set_status(gold, "done")
+    report = suggestion_report(store)["sources"]["patterns:a"]
+    total, fact_row = report["total"], report["labels"]["FACT"]
+    assert (
+        total["made"],
+        total["pending"],
+        total["accepted"],
+        total["edited"],
+        total["rejected"],
+    ) == (3, 0, 1, 1, 1)
+    assert total["acceptance_rate"] == pytest.approx(2 / 3)
+    assert fact_row["against"]["gold"] == {"documents": 1, "precision": 0.5, "recall": 1.0}
+    assert report["labels"]["QUOTE"]["against"]["gold"] == {
+        "documents": 1,
+        "precision": 1.0,
+        "recall": 1.0,
+    }
+    assert "kim" not in total["against"]  # kim is not done with the document

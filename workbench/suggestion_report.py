@@ -1,0 +1,153 @@
+"""``workbench suggestions``: what each source suggested, what annotators made of it, and how
+right it was against gold and against each annotator's finished work."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import col, select
+
+from workbench import models
+from workbench.store import Store
+from workbench.store.core import loads_topics
+
+Key = tuple[int, str, int | None, int | None]
+"""A label on a document: (document id, label, start, end); a document label has no offsets."""
+
+
+def suggestion_report(store: Store) -> dict[str, Any]:
+    """Per source, then per label: suggestions made and still pending (no one decided them);
+    decisions accepted, edited (accepted, then changed) and rejected, summed over annotators,
+    with the acceptance rate (accepted or edited, of the decided); and precision and recall
+    of the exact labels against gold's done documents and against each annotator's done ones.
+    """
+    with store.db.read() as session:
+        suggestions = session.exec(select(models.Suggestion)).all()
+        decided = session.exec(select(models.Decision)).all()
+        names = {a.id: a.name for a in session.exec(select(models.Annotator))}
+        done = session.exec(
+            select(models.Annotation).where(col(models.Annotation.status) == "done")
+        ).all()
+        spans = session.exec(
+            select(models.Span).where(col(models.Span.annotation_id).in_([a.id for a in done]))
+        ).all()
+    truth: dict[str, set[Key]] = defaultdict(set)  # annotator -> labels they finished with
+    covered: dict[str, set[int]] = defaultdict(set)  # annotator -> documents they finished
+    owner = {a.id: (names[a.annotator_id], a.document_id) for a in done}
+    for annotation in done:
+        who = names[annotation.annotator_id]
+        covered[who].add(annotation.document_id)
+        if annotation.stance:
+            truth[who].add((annotation.document_id, annotation.stance, None, None))
+        for topic in loads_topics(annotation.topics):
+            truth[who].add((annotation.document_id, topic, None, None))
+    for span in spans:
+        who, document = owner[span.annotation_id]
+        truth[who].add((document, span.label, span.start, span.end))
+    with store.db.read() as session:
+        linked = {d.span_id for d in decided if d.span_id is not None}
+        now = {
+            span.id: (span.start, span.end, span.label)
+            for span in session.exec(select(models.Span).where(col(models.Span.id).in_(linked)))
+        }
+    by_id = {suggestion.id: suggestion for suggestion in suggestions}
+    outcome: dict[int, Counter[str]] = defaultdict(Counter)
+    for decision in decided:
+        kind = decision.decision
+        if kind == "accepted" and decision.span_id is not None:
+            made = by_id[decision.suggestion_id]
+            if now.get(decision.span_id) != (made.start, made.end, made.label):
+                kind = "edited"  # accepted, then changed or deleted
+        outcome[decision.suggestion_id][kind] += 1
+    sources: dict[str, dict[str, Any]] = {}
+    grouped: dict[str, dict[str, list[models.Suggestion]]] = defaultdict(lambda: defaultdict(list))
+    for suggestion in suggestions:
+        grouped[suggestion.source][suggestion.label].append(suggestion)
+    for source, labels in sorted(grouped.items()):
+        rows = {label: _row(items, outcome, truth, covered) for label, items in labels.items()}
+        every = [item for items in labels.values() for item in items]
+        sources[source] = {
+            "total": _row(every, outcome, truth, covered),
+            "labels": dict(sorted(rows.items())),
+        }
+    return {"sources": sources}
+
+
+def _row(
+    items: list[models.Suggestion],
+    outcome: dict[int, Counter[str]],
+    truth: dict[str, set[Key]],
+    covered: dict[str, set[int]],
+) -> dict[str, Any]:
+    counts: Counter[str] = Counter()
+    for item in items:
+        counts.update(outcome.get(item.id or 0, Counter()))
+    accepted = counts["accepted"] + counts["edited"]
+    decided = accepted + counts["rejected"]
+    row: dict[str, Any] = {
+        "made": len(items),
+        "pending": sum(1 for item in items if not outcome.get(item.id or 0)),
+        "accepted": counts["accepted"],
+        "edited": counts["edited"],
+        "rejected": counts["rejected"],
+        "acceptance_rate": accepted / decided if decided else None,
+    }
+    against: dict[str, Any] = {}
+    labels = {item.label for item in items}
+    for who in sorted(truth.keys() | covered.keys()):
+        documents = covered[who]
+        made = {
+            (item.document_id, item.label, item.start, item.end)
+            for item in items
+            if item.document_id in documents
+        }
+        real = {key for key in truth[who] if key[0] in documents and key[1] in labels}
+        hit = len(made & real)
+        against[who] = {
+            "documents": len({key[0] for key in made}),
+            "precision": hit / len(made) if made else None,
+            "recall": hit / len(real) if real else None,
+        }
+    row["against"] = against
+    return row
+
+
+def print_suggestions(data: dict[str, Any], console: Console | None = None) -> None:
+    """One table per source: a row per label and its total."""
+    console = console or Console()
+    if not data["sources"]:
+        console.print(
+            "No suggestions yet (`workbench suggest patterns` or `import --suggestions`)."
+        )
+        return
+    for source, figures in data["sources"].items():
+        table = Table(title=Text(source), show_edge=False, pad_edge=False, title_justify="left")
+        table.add_column("label", no_wrap=True)
+        for column in ("made", "pending", "accepted", "edited", "rejected", "accept rate"):
+            table.add_column(column, justify="right")
+        table.add_column("precision / recall vs gold", justify="right")
+        for label, row in [*figures["labels"].items(), ("all", figures["total"])]:
+            gold = row["against"].get(models.GOLD)
+            versus = (
+                "–" if gold is None else f"{_share(gold['precision'])} / {_share(gold['recall'])}"
+            )
+            table.add_row(
+                Text(label, style="bold" if label == "all" else ""),
+                str(row["made"]),
+                str(row["pending"]),
+                str(row["accepted"]),
+                str(row["edited"]),
+                str(row["rejected"]),
+                _share(row["acceptance_rate"]),
+                versus,
+            )
+        console.print(table)
+        console.print()
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
