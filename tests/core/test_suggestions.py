@@ -329,3 +329,21 @@ def test_the_report_counts_decisions_and_scores_against_gold(store: Store, summi
         "recall": 1.0,
     }
     assert "kim" not in total["against"]  # kim is not done with the document
+
+
+def test_export_jsonl_names_the_source_a_span_was_accepted_from(
+    store: Store, summit: int, workdir: Path
+) -> None:
+    """Issue 13.2: ``suggested_by`` on the span, in the fast writer and its plain reference."""
+    from workbench.export.sources import iter_records, resolve_source
+    from workbench.formats.workbench import WorkbenchLines, workbench_line_plain
+
+    store.add_suggestions("patterns:claims", [NewSuggestion(summit, "FACT", start=0, end=2)])
+    kim = kims(store, summit)
+    store.accept_suggestion(kim, store.suggestions(summit)[0].id)
+    store.add_span(kim, 15, 29, "QUOTE")  # the annotator's own
+    export_jsonl(store, out=workdir / "out.jsonl", source="kim", status="any")
+    (line,) = [orjson.loads(raw) for raw in (workdir / "out.jsonl").read_bytes().splitlines()]
+    assert [span.get("suggested_by") for span in line["spans"]] == ["patterns:claims", None]
+    (record,) = iter_records(store, resolve_source(store, "kim", "any", None))
+    assert b"".join(WorkbenchLines("kim")(record)) == workbench_line_plain(record, "kim")

@@ -141,6 +141,7 @@ def iter_records(
                     spans=page.spans.get(row.id, ()),
                     answer=page.answers.get(row.id),
                     task=page.tasks.get(row.id),
+                    suggested=page.suggested.get(row.id),
                 )
                 for row in rows
             ]

@@ -234,7 +234,7 @@ class WorkbenchLines:
         """One line (ending in a newline) for a record, as pieces to write in order."""
         if record.document is not self._document:
             self._document_parts(record.document)
-        spans = orjson.dumps([span_object(span) for span in record.spans])
+        spans = orjson.dumps([span_object(span, record.suggested) for span in record.spans])
         labels = orjson.dumps([record.stance, record.topics])
         task_hash = _hash32_end(self._task_hash.copy(), spans, labels)
         input_hash, task_hash, view = _task_fields(record, self._input_hash, task_hash)
@@ -262,8 +262,11 @@ class WorkbenchLines:
         ]
 
 
-def span_object(span: SpanRow) -> dict[str, Any]:
-    """A span as Prodigy writes it (``token_end`` inclusive), with our stance and topics."""
+def span_object(
+    span: SpanRow, suggested: dict[tuple[int, int, str], str] | None = None
+) -> dict[str, Any]:
+    """A span as Prodigy writes it (``token_end`` inclusive), with our stance and topics, and
+    the source of the suggestion it was accepted from (``suggested_by``)."""
     item: dict[str, Any] = {
         "start": span.start,
         "end": span.end,
@@ -276,6 +279,8 @@ def span_object(span: SpanRow) -> dict[str, Any]:
     if span.topics_json is not None:
         # Stored as compact JSON of the sorted names: already what orjson would write.
         item["topics"] = orjson.Fragment(span.topics_json)
+    if suggested and (source := suggested.get((span.start, span.end, span.label))):
+        item["suggested_by"] = source
     return item
 
 
@@ -297,6 +302,9 @@ def workbench_line_plain(record: ExportRecord, source: str) -> bytes:
             item["stance"] = span.stance
         if span.topics:
             item["topics"] = list(span.topics)
+        suggested_by = (record.suggested or {}).get((span.start, span.end, span.label))
+        if suggested_by:
+            item["suggested_by"] = suggested_by
         spans.append(item)
     labels = orjson.dumps([record.stance, record.topics])
     task_hash = hash32(str(input_hash).encode(), orjson.dumps(spans), labels)

@@ -273,6 +273,7 @@ class ExportPage:
     spans: dict[int, list[SpanRow]]
     answers: dict[int, str]
     tasks: dict[int, TaskIds]
+    suggested: dict[int, dict[tuple[int, int, str], str]]
 
 
 def _export_conditions(
@@ -408,7 +409,34 @@ def _export_page(
     annotations.sort(key=lambda row: (position[row.document_id], row.annotator))
     spans = _export_spans(connection, [row.id for row in annotations])
     answers, tasks = _import_records(connection, annotations)
-    return ExportPage(documents, annotations, spans, answers, tasks)
+    suggested = _suggested_spans(connection, [row.id for row in annotations])
+    return ExportPage(documents, annotations, spans, answers, tasks, suggested)
+
+
+def _suggested_spans(
+    connection: Any, annotation_ids: list[int]
+) -> dict[int, dict[tuple[int, int, str], str]]:
+    """Per annotation, the spans it accepted from a suggestion, by ``(start, end, label)`` as
+    they are now, with the suggestion's source (one query; none where nothing was accepted)."""
+    found: dict[int, dict[tuple[int, int, str], str]] = {}
+    if not annotation_ids:
+        return found
+    query = (
+        select(
+            col(models.Span.annotation_id),
+            col(models.Span.start),
+            col(models.Span.end),
+            col(models.Span.label),
+            col(models.Suggestion.source),
+        )
+        .select_from(models.Decision)
+        .join(models.Span, col(models.Span.id) == col(models.Decision.span_id))
+        .join(models.Suggestion, col(models.Suggestion.id) == col(models.Decision.suggestion_id))
+        .where(col(models.Span.annotation_id).in_(annotation_ids))
+    )
+    for annotation_id, start, end, label, source in connection.execute(query):
+        found.setdefault(annotation_id, {})[(start, end, label)] = source
+    return found
 
 
 _start = attrgetter("start")

@@ -297,3 +297,5 @@ class ExportRecord(NamedTuple):
     task: TaskIds | None = None
     """The Prodigy identity an import recorded; ``task_hash`` only while the labels are still
     the imported ones."""
+    suggested: dict[tuple[int, int, str], str] | None = None
+    """The spans accepted from a suggestion, by ``(start, end, label)``, with its source."""
