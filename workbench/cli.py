@@ -573,6 +573,34 @@ def suggestions(
         print_suggestions(data)
 
 
+@suggest_app.command("occurrences")
+@user_errors
+def suggest_occurrences_command(
+    ctx: typer.Context,
+    from_: Annotated[
+        str,
+        typer.Option(
+            "--from", help="The annotator (or gold) whose spans are looked for everywhere."
+        ),
+    ],
+    documents: DocsOption = None,
+    doc: DocOption = None,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
+) -> None:
+    """Suggest each claim type an annotator gave a text wherever that text recurs (source
+    occurrences)."""
+    from workbench.suggest import suggest_occurrences
+
+    store = open_store(ctx, db, scheme)
+    summary = suggest_occurrences(store, from_, docs=_documents(documents, doc))
+    typer.echo(
+        f"{summary.source}: {summary.added} suggestions stored, {summary.replaced} pending ones"
+        f" replaced, {summary.kept} already decided (database: {store.db.name})",
+        err=True,
+    )
+
+
 @suggest_app.command("clear")
 @user_errors
 def suggest_clear_command(

@@ -73,6 +73,36 @@ def suggest_patterns(
     )
 
 
+def suggest_occurrences(
+    store: Store, annotator: str, *, docs: Sequence[str] | None = None
+) -> SuggestSummary:
+    """Suggest, under the source ``occurrences``, each claim type an annotator (or gold) gave
+    a text on every occurrence of that text in the documents (all, or ``docs``), as whole
+    tokens: the same text labelled once is offered everywhere it recurs. The annotator's own
+    spans come out as suggestions too; accepting one of those records it, adding no span."""
+    from sqlmodel import col, select
+
+    from workbench import models
+
+    person = store.annotator(annotator, create=False)
+    with store.db.read() as session:
+        rows = session.exec(
+            select(models.Span, models.Annotation.document_id)
+            .join(models.Annotation, col(models.Annotation.id) == col(models.Span.annotation_id))
+            .where(col(models.Annotation.annotator_id) == person.id)
+        ).all()
+    phrases: dict[tuple[str, str], None] = {}
+    for span, document_id in rows:
+        text = store.document(document_id).text[span.start : span.end]
+        phrases[(span.label, text)] = None
+    if not phrases:
+        raise ImportFormatError(f"--from {annotator}: has no spans to look for")
+    patterns = [{"label": label, "pattern": text} for label, text in phrases]
+    wanted = resolve_documents(store, docs)
+    ruler = _ruler(patterns, Path(f"the spans of {annotator}"))
+    return store.add_suggestions("occurrences", _matches(store, ruler, wanted), wanted)
+
+
 def _ruler(patterns: list[dict[str, Any]], path: Path) -> Any:
     import spacy
 

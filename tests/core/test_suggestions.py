@@ -347,3 +347,23 @@ def test_export_jsonl_names_the_source_a_span_was_accepted_from(
     assert [span.get("suggested_by") for span in line["spans"]] == ["patterns:claims", None]
     (record,) = iter_records(store, resolve_source(store, "kim", "any", None))
     assert b"".join(WorkbenchLines("kim")(record)) == workbench_line_plain(record, "kim")
+
+
+def test_occurrences_offer_a_labelled_text_wherever_it_recurs(store: Store) -> None:
+    """Issue 13.5 (corpus-wide, from an annotator's spans)."""
+    from workbench.suggest import suggest_occurrences
+
+    store.add_documents(
+        [
+            NewDocument("a", "Gazprom cut supplies. Later Gazprom said so."),
+            NewDocument("b", "Analysts doubt Gazprom and Gazpromneft alike."),
+        ]
+    )
+    a = store.document_by_name("a")
+    store.add_span(store.annotation(a, store.annotator("kim").id).id, 0, 7, "FACT")
+    summary = suggest_occurrences(store, "kim")
+    assert (summary.source, summary.added) == ("occurrences", 3)
+    b = store.document_by_name("b")
+    assert [(s.start, s.end, s.label) for s in store.suggestions(b)] == [(15, 22, "FACT")]
+    with pytest.raises(WorkbenchError, match="no spans"):
+        suggest_occurrences(store, "lee") if store.annotator("lee") else None
