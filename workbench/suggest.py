@@ -13,12 +13,16 @@ from typing import Any
 from workbench.errors import ImportFormatError
 from workbench.formats.jsonl import iter_lines, read_lines
 from workbench.formats.text import shown
-from workbench.nlp import pipeline
+from workbench.nlp import Tokenization, pipeline
 from workbench.selection import resolve_documents
 from workbench.store import NewSuggestion, Store
 from workbench.store.suggestions import SuggestSummary
 
 SPANS_KEY = "workbench_suggestions"
+TRAINED_ATTRS = frozenset(
+    {"POS", "TAG", "MORPH", "LEMMA", "DEP", "HEAD", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID"}
+)
+"""Token attributes a blank pipeline never sets: spaCy's matcher refuses them at match time."""
 
 
 def read_patterns(path: Path, store: Store) -> list[dict[str, Any]]:
@@ -43,6 +47,16 @@ def read_patterns(path: Path, store: Store) -> list[dict[str, Any]]:
         if not (is_phrase or is_tokens):
             raise ImportFormatError(
                 f"{where}: 'pattern' must be a phrase (a string) or a list of token objects"
+            )
+        needs = sorted(
+            {key.upper() for token in pattern or [] if isinstance(token, dict) for key in token}
+            & TRAINED_ATTRS
+        ) if is_tokens else []  # fmt: skip
+        if needs:
+            raise ImportFormatError(
+                f"{where}: {', '.join(needs)} needs a trained pipeline (a tagger, a parser);"
+                " Workbench's is blank, with tokens and sentences only: match on ORTH, LOWER,"
+                " TEXT, SHAPE, IS_* or LIKE_* instead"
             )
         if "id" in line and not isinstance(line["id"], str):
             raise ImportFormatError(f"{where}: 'id' must be a string")
@@ -118,15 +132,55 @@ def _ruler(patterns: list[dict[str, Any]], path: Path) -> Any:
 
 def _matches(store: Store, ruler: Any, wanted: frozenset[int] | None) -> Iterator[NewSuggestion]:
     vocab = pipeline().vocab
-    ids = sorted(wanted) if wanted is not None else [row.id for row in store.list_documents()]
-    for document_id in ids:
-        document = store.document(document_id)
-        doc = ruler(document.tokens.to_doc(vocab, document.text))
-        for span in doc.spans[SPANS_KEY]:
+    strings = vocab.strings
+    names: dict[int, str | None] = {0: None}  # hashes of labels and pattern ids, as strings
+    for document_id, text, tokens in _documents(store, wanted):
+        starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
+        # The ruler's matching alone: the spans it would put in doc.spans, not put there.
+        for span in ruler.match(tokens.to_doc(vocab, text)):
+            first, stop, label, pattern = span.start, span.end, span.label, span.id
+            if label not in names:
+                names[label] = strings[label]
+            if pattern not in names:
+                names[pattern] = strings[pattern] or None
             yield NewSuggestion(
-                document_id=document_id,
-                label=span.label_,
-                start=span.start_char,
-                end=span.end_char,
-                pattern=span.id_ or None,
+                document_id,
+                names[label] or "",
+                "span",
+                starts[first],
+                ends[stop - 1],
+                pattern=names[pattern],
+                tokens=(first, stop),
             )
+
+
+PAGE = 500
+"""Documents read per query while matching."""
+COLUMNS = ("id", "text", "tok_starts", "tok_ends", "tok_spaces", "sent_starts")
+
+
+def _documents(
+    store: Store, wanted: frozenset[int] | None
+) -> Iterator[tuple[int, str, Tokenization]]:
+    """``(id, text, tokens)`` of the documents (all, or ``wanted``), by id, a page per query
+    (one query per document would cost as much as the matching)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from workbench import models
+
+    table = models.Document
+    columns = [col(getattr(table, name)) for name in COLUMNS]
+    last = 0
+    while True:
+        query = select(*columns).where(col(table.id) > last).order_by(col(table.id)).limit(PAGE)
+        if wanted is not None:
+            query = query.where(col(table.id).in_(sorted(wanted)))
+        with store.db.read() as session:
+            rows = session.connection().execute(query).all()
+        if not rows:
+            return
+        for document_id, text, starts, ends, spaces, sentences in rows:
+            assert document_id is not None
+            yield document_id, text, Tokenization.from_columns(starts, ends, spaces, sentences)
+        last = rows[-1][0] or last

@@ -123,6 +123,8 @@ def test_spacy_patterns_match_the_stored_tokens(store: Store, summit: int, workd
         ({"label": "FACT", "pattern": "x", "id": 7}, "'id' must be a string"),
         ({"label": "RUMOUR", "pattern": "x"}, "RUMOUR x1"),
         ({"label": "FACT", "pattern": [{"LOWR": "x"}]}, "spaCy refuses a pattern"),
+        ({"label": "FACT", "pattern": [{"POS": "NOUN"}]}, "POS needs a trained pipeline"),
+        ({"label": "FACT", "pattern": [{"lemma": "say"}]}, "LEMMA needs a trained pipeline"),
     ],
 )
 def test_a_bad_pattern_file_is_one_clear_error(

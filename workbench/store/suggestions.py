@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists, insert
+from sqlalchemy import delete, exists
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from workbench import models
@@ -20,8 +21,7 @@ from workbench.store.records import NewSpan
 MAX_SOURCE_LENGTH = 128
 
 
-@dataclass(frozen=True)
-class NewSuggestion:
+class NewSuggestion(NamedTuple):
     """A suggestion to store: a span (``start``, ``end`` in characters, ``label`` a claim
     type, token offsets found from the stored tokens) or, with ``kind`` ``stance`` or
     ``topic``, a document label; ``score`` in [0, 1] or None."""
@@ -35,6 +35,9 @@ class NewSuggestion:
     topics: tuple[str, ...] = ()
     score: float | None = None
     pattern: str | None = None
+    tokens: tuple[int, int] | None = None
+    """The token offsets of a span, if its maker found it on the stored tokens (a matcher
+    run over them): then the document need not be read again to check them."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,15 @@ def check_source(source: str) -> str:
             " e.g. patterns:claims",
         )
     return name
+
+
+_COLUMNS = (
+    "document_id", "kind", "label", "start", '"end"', "source", "token_start", "token_end",
+    "stance", "topics", "score", "pattern", "created_at",
+)  # fmt: skip
+"""The suggestion columns a row is inserted with, in order (``end`` is quoted: a keyword)."""
+_KEY = ("document_id", "kind", "label", "start", "end")
+"""What tells two suggestions of a source apart."""
 
 
 class SuggestionStore(AnnotationStore):
@@ -260,6 +272,20 @@ class SuggestionStore(AnnotationStore):
         stored tokens; labels must be in the scheme."""
         source = check_source(source)
         summary = SuggestSummary(source)
+        # The suggestions are made (a matcher may take a while) and checked before the write
+        # transaction opens: it holds the database only to swap the rows.
+        with self.db.read() as session:
+            decided = self._decided(session, source)
+        rows: list[tuple[object, ...]] = []
+        seen: set[tuple[object, ...]] = set()
+        at, known = models.now(), set[tuple[str, str]]()
+        for new in suggestions:
+            key = (new.document_id, new.kind, new.label, new.start, new.end)
+            if key in decided or key in seen:
+                summary.kept += key in decided
+                continue
+            seen.add(key)
+            rows.append(self._suggestion_row(source, new, at, known))
         with self.db.write() as session:
             pending = (
                 delete(models.Suggestion)
@@ -271,58 +297,67 @@ class SuggestionStore(AnnotationStore):
             if documents is not None:
                 pending = pending.where(col(models.Suggestion.document_id).in_(list(documents)))
             summary.replaced = session.exec(pending).rowcount
-            decided = {
-                (row.document_id, row.kind, row.label, row.start, row.end)
-                for row in session.exec(
-                    select(models.Suggestion).where(col(models.Suggestion.source) == source)
-                )
-            }
-            rows = []
-            for new in suggestions:
-                key = (new.document_id, new.kind, new.label, new.start, new.end)
-                if key in decided:
-                    summary.kept += 1
-                    continue
-                decided.add(key)
-                rows.append(self._suggestion_row(source, new))
+            now_decided = self._decided(session, source) - decided  # decided meanwhile
+            if now_decided:
+                kept = [row for row in rows if row[:5] not in now_decided]
+                summary.kept += len(rows) - len(kept)
+                rows = kept
             if rows:
-                session.exec(insert(models.Suggestion), params=rows)
+                connection = session.connection()
+                marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+                sql = (
+                    f"INSERT INTO suggestion ({', '.join(_COLUMNS)})"
+                    f" VALUES ({', '.join([marker] * len(_COLUMNS))})"
+                )
+                # The driver's own executemany: half a million rows at C speed.
+                connection.exec_driver_sql(sql, rows)
             summary.added = len(rows)
         return summary
 
-    def _suggestion_row(self, source: str, new: NewSuggestion) -> dict[str, object]:
+    @staticmethod
+    def _decided(session: Session, source: str) -> set[tuple[object, ...]]:
+        """The keys (document, kind, label, start, end) of a source's decided suggestions:
+        after its pending ones went, the ones still stored."""
+        table = models.Suggestion
+        query = (
+            sa_select(*(col(getattr(table, name)) for name in _KEY))
+            .where(col(table.source) == source)
+            .where(exists().where(col(models.Decision.suggestion_id) == col(table.id)))
+        )
+        return {tuple(row) for row in session.connection().execute(query)}
+
+    def _suggestion_row(
+        self, source: str, new: NewSuggestion, at: float, known: set[tuple[str, str]]
+    ) -> tuple[object, ...]:
+        """The row of a suggestion, checked (``known``: the labels checked already, as
+        ``(kind, label)``; a source's suggestions share a few labels)."""
         where = f"suggestion for document {new.document_id}"
         if new.kind not in models.SUGGESTION_KINDS:
             raise InvariantError(f"{where}: kind {new.kind!r} must be span, stance or topic")
         if new.score is not None and not 0 <= new.score <= 1:
             raise InvariantError(f"{where}: score {new.score} must lie in [0, 1]")
-        row: dict[str, object] = {
-            "document_id": new.document_id,
-            "source": source,
-            "kind": new.kind,
-            "label": new.label,
-            "score": new.score,
-            "pattern": new.pattern,
-            "topics": dumps(sorted(set(new.topics))),
-            "stance": new.stance,
-            "created_at": models.now(),
-        }
+        if (new.kind, new.label) not in known or new.stance or new.topics:
+            if new.kind == "span":
+                self.check_labels(new.label, new.stance, new.topics, where)
+            elif new.kind == "stance":
+                self.check_labels(None, new.label, (), where)
+            else:
+                self.check_labels(None, None, (new.label,), where)
+            known.add((new.kind, new.label))
+        start = end = token_start = token_end = None
         if new.kind == "span":
-            self.check_labels(new.label, new.stance, new.topics, where)
             if new.start is None or new.end is None:
                 raise InvariantError(f"{where}: a span suggestion needs start and end")
-            tokens = self.check_span(self.document(new.document_id), new.start, new.end, where)
-            row |= {
-                "start": new.start,
-                "end": new.end,
-                "token_start": tokens[0],
-                "token_end": tokens[1],
-            }
-        elif new.kind == "stance":
-            self.check_labels(None, new.label, (), where)
-        else:
-            self.check_labels(None, None, (new.label,), where)
-        return row
+            start, end = new.start, new.end
+            token_start, token_end = new.tokens or self.check_span(
+                self.document(new.document_id), new.start, new.end, where
+            )
+        topics = dumps(sorted(set(new.topics))) if new.topics else "[]"
+        # In the order of _COLUMNS; the first five are the key a decided suggestion keeps.
+        return (
+            new.document_id, new.kind, new.label, start, end, source, token_start, token_end,
+            new.stance, topics, new.score, new.pattern, at,
+        )  # fmt: skip
 
     def clear_suggestions(self, source: str) -> int:
         """Remove a source's pending suggestions (decided ones stay); how many went."""
