@@ -405,12 +405,7 @@ def import_command(
     for what, count in summary.not_kept.items():
         typer.echo(f"  not imported: {count:,} {what}", err=True)
     if summary.suggested is not None:
-        made = summary.suggested
-        typer.echo(
-            f"  {made.source}: {made.added} suggestions stored, {made.replaced} pending ones"
-            f" replaced, {made.kept} already decided",
-            err=True,
-        )
+        typer.echo(f"  {summary.suggested}", err=True)
 
 
 @app.command()
@@ -549,11 +544,7 @@ def suggest_patterns_command(
 
     store = open_store(ctx, db, scheme)
     summary = suggest_patterns(store, patterns, source=source, docs=_documents(documents, doc))
-    typer.echo(
-        f"{summary.source}: {summary.added} suggestions stored, {summary.replaced} pending ones"
-        f" replaced, {summary.kept} already decided (database: {store.db.name})",
-        err=True,
-    )
+    typer.echo(f"{summary} (database: {store.db.name})", err=True)
 
 
 @app.command()
@@ -594,11 +585,7 @@ def suggest_occurrences_command(
 
     store = open_store(ctx, db, scheme)
     summary = suggest_occurrences(store, from_, docs=_documents(documents, doc))
-    typer.echo(
-        f"{summary.source}: {summary.added} suggestions stored, {summary.replaced} pending ones"
-        f" replaced, {summary.kept} already decided (database: {store.db.name})",
-        err=True,
-    )
+    typer.echo(f"{summary} (database: {store.db.name})", err=True)
 
 
 @suggest_app.command("clear")

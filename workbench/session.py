@@ -407,27 +407,24 @@ class AnnotationSession:
 
     def accept_suggestion(self, suggestion: SuggestionInfo | None) -> Outcome:
         """Accept a pending suggestion into the annotation (one undo step)."""
-        if suggestion is None:
-            return Refused("no pending suggestion under the cursor (j, k go to one)")
-        suggestion_id = suggestion.id
-
-        def write(store: Store, annotation: int) -> AnnotationInfo:
-            store.accept_suggestion(annotation, suggestion_id)
-            return store.get_annotation(annotation)
-
-        return Change(f"accepted the {suggestion.label} suggestion", write)
+        return self._decide(suggestion, accept=True)
 
     def reject_suggestion(self, suggestion: SuggestionInfo | None) -> Outcome:
         """Reject a pending suggestion: it stays out, and is recorded so."""
+        return self._decide(suggestion, accept=False)
+
+    def _decide(self, suggestion: SuggestionInfo | None, *, accept: bool) -> Outcome:
         if suggestion is None:
             return Refused("no pending suggestion under the cursor (j, k go to one)")
         suggestion_id = suggestion.id
 
         def write(store: Store, annotation: int) -> AnnotationInfo:
-            store.reject_suggestion(annotation, suggestion_id)
+            decide = store.accept_suggestion if accept else store.reject_suggestion
+            decide(annotation, suggestion_id)
             return store.get_annotation(annotation)
 
-        return Change(f"rejected the {suggestion.label} suggestion", write)
+        verb = "accepted" if accept else "rejected"
+        return Change(f"{verb} the {suggestion.label} suggestion", write)
 
     def accept_all_suggestions(self, min_score: float) -> Outcome:
         """Accept every pending span suggestion scoring at least ``min_score`` (one without a

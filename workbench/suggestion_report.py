@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from workbench import models
 from workbench.store import Store
 from workbench.store.core import loads_topics
+from workbench.store.suggestions import decision_outcome, span_keys
 
 Key = tuple[int, str, int | None, int | None]
 """A label on a document: (document id, label, start, end); a document label has no offsets."""
@@ -49,20 +50,14 @@ def suggestion_report(store: Store) -> dict[str, Any]:
         who, document = owner[span.annotation_id]
         truth[who].add((document, span.label, span.start, span.end))
     with store.db.read() as session:
-        linked = {d.span_id for d in decided if d.span_id is not None}
-        now = {
-            span.id: (span.start, span.end, span.label)
-            for span in session.exec(select(models.Span).where(col(models.Span.id).in_(linked)))
-        }
+        now = span_keys(session, [d.span_id for d in decided if d.span_id is not None])
     by_id = {suggestion.id: suggestion for suggestion in suggestions}
     outcome: dict[int, Counter[str]] = defaultdict(Counter)
     for decision in decided:
-        kind = decision.decision
-        if kind == "accepted" and decision.span_id is not None:
-            made = by_id[decision.suggestion_id]
-            if now.get(decision.span_id) != (made.start, made.end, made.label):
-                kind = "edited"  # accepted, then changed or deleted
-        outcome[decision.suggestion_id][kind] += 1
+        made = by_id[decision.suggestion_id]
+        outcome[decision.suggestion_id][
+            decision_outcome(made, decision.decision, decision.span_id, now)
+        ] += 1
     sources: dict[str, dict[str, Any]] = {}
     grouped: dict[str, dict[str, list[models.Suggestion]]] = defaultdict(lambda: defaultdict(list))
     for suggestion in suggestions:

@@ -69,6 +69,12 @@ class SuggestSummary:
     kept: int = 0
     """New suggestions left out because someone already decided the same one."""
 
+    def __str__(self) -> str:
+        return (
+            f"{self.source}: {self.added} suggestions stored, {self.replaced} pending ones"
+            f" replaced, {self.kept} already decided"
+        )
+
 
 def _head(session: Session, event: models.Event, batch: int | None) -> int:
     """The first event of a change: ``batch``, or ``event`` itself, which then heads it."""
@@ -79,6 +85,26 @@ def _head(session: Session, event: models.Event, batch: int | None) -> int:
     event.target_id = event.id
     session.add(event)
     return event.id
+
+
+def span_keys(session: Session, span_ids: list[int]) -> dict[int, tuple[int, int, str]]:
+    """``(start, end, label)`` of the spans of these ids that still exist, in one query."""
+    query = select(models.Span).where(col(models.Span.id).in_(span_ids))
+    return {span.id or 0: (span.start, span.end, span.label) for span in session.exec(query)}
+
+
+def decision_outcome(
+    suggestion: models.Suggestion,
+    decision: str,
+    span_id: int | None,
+    spans: dict[int, tuple[int, int, str]],
+) -> str:
+    """A decision as it stands: an accepted span suggestion whose span was changed or
+    deleted since (``spans``: the linked spans as they are now) counts as edited."""
+    if decision != "accepted" or span_id is None:
+        return decision
+    made = (suggestion.start, suggestion.end, suggestion.label)
+    return decision if spans.get(span_id) == made else "edited"
 
 
 def _info(row: models.Suggestion, decision: str | None) -> SuggestionInfo:
@@ -382,25 +408,22 @@ class SuggestionStore(AnnotationStore):
             rows = session.exec(
                 select(models.Suggestion).where(col(models.Suggestion.document_id) == document_id)
             ).all()
-            decisions: dict[int, str] = {}
-            for suggestion_id, decision, span_id in session.exec(
+            chosen = session.exec(
                 select(
                     models.Decision.suggestion_id, models.Decision.decision, models.Decision.span_id
                 ).where(
                     col(models.Decision.annotator_id) == (annotator_id or -1),
                     col(models.Decision.suggestion_id).in_([row.id for row in rows]),
                 )
-            ):
-                decisions[suggestion_id] = decision
-                if decision == "accepted" and span_id is not None:
-                    span = session.get(models.Span, span_id)
-                    row = next(r for r in rows if r.id == suggestion_id)
-                    if span is None or (span.start, span.end, span.label) != (
-                        row.start,
-                        row.end,
-                        row.label,
-                    ):
-                        decisions[suggestion_id] = "edited"  # accepted, then changed
+            ).all()
+            linked = [span_id for _, _, span_id in chosen if span_id is not None]
+            now = span_keys(session, linked)
+        by_id = {row.id: row for row in rows}
+        decisions: dict[int, str] = {}
+        for suggestion_id, decision, span_id in chosen:
+            decisions[suggestion_id] = decision_outcome(
+                by_id[suggestion_id], decision, span_id, now
+            )
         found = [_info(row, decisions.get(row.id or 0)) for row in rows]
         found.sort(key=lambda s: (s.start is not None, s.start or 0, -(s.end or 0), s.label))
         return found
