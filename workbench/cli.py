@@ -777,3 +777,7 @@ class _progress:
 def main() -> None:
     """The console script."""
     app()
+
+
+# Commands defined in workbench/commands/ register on `app` as they are imported; they import
+# only Typer and this module at the top, so `workbench --help` stays fast.

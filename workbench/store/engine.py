@@ -398,15 +398,25 @@ class Migration(NamedTuple):
 SUGGESTION_TABLES = ("suggestion", "decision")
 
 
-def _suggestion_tables(session: Session) -> None:
-    """Version 3 adds suggestions and each annotator's decisions on them (new tables only)."""
-    tables = [SQLModel.metadata.tables[name] for name in SUGGESTION_TABLES]
-    SQLModel.metadata.create_all(session.connection(), tables=tables)
+def _adding(tables: tuple[str, ...], why: str) -> Callable[[Session], None]:
+    """A migration step that creates ``tables`` (new tables only, nothing else changes)."""
+
+    def upgrade(session: Session) -> None:
+        metadata = SQLModel.metadata
+        create = [metadata.tables[name] for name in tables]
+        metadata.create_all(session.connection(), tables=create)
+
+    upgrade.__doc__ = why
+    return upgrade
 
 
 MIGRATIONS: dict[int, Migration] = {
     1: Migration(_line_break_sentences, same_tables=True),
-    2: Migration(_suggestion_tables, same_tables=False, adds=SUGGESTION_TABLES),
+    2: Migration(
+        _adding(SUGGESTION_TABLES, "Version 3 adds suggestions and each annotator's decisions."),
+        same_tables=False,
+        adds=SUGGESTION_TABLES,
+    ),
 }
 """Schema version N -> how to bring a database from N to N + 1."""
 
