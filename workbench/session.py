@@ -19,12 +19,15 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from workbench.models import GOLD, note_problem
+from workbench.nlp import Tokenization
 from workbench.review import Candidate, Votes, majority_plan, span_key
 from workbench.store import (
+    OCCURRENCES,
     AnnotationInfo,
     AnnotatorInfo,
     DocumentData,
     NewSpan,
+    NewSuggestion,
     SpanInfo,
     Store,
     SuggestionInfo,
@@ -32,8 +35,6 @@ from workbench.store import (
 )
 from workbench.writer import OrderedWriter
 
-Written = AnnotationInfo | SpanInfo | UndoResult
-"""What a store call of a change returns."""
 Edge = Literal["start", "end"]
 FINISHED = ("done", "skipped")
 UNFINISHED = ("todo", "in_progress")
@@ -83,6 +84,21 @@ class Change:
     """The token the cursor goes to as the change is made (a resized span's moved edge)."""
     leaves: bool = False
     """It finishes the document (done, skip): the shell opens the next one once it is saved."""
+    suggests: bool = False
+    """It stores suggestions: the session reads the document's suggestions again after it."""
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a change's store call returns when its description is known only once it is made
+    (how many occurrences it found, say)."""
+
+    annotation: AnnotationInfo
+    description: str
+
+
+Written = AnnotationInfo | SpanInfo | UndoResult | Described
+"""What a store call of a change returns."""
 
 
 Outcome = Change | Refused | Confirm
@@ -120,6 +136,8 @@ class AnnotationSession:
         self.suggestions: list[SuggestionInfo] = []
         """The document's suggestions with this annotator's decisions, as last read (after
         each change when there are any: an undo may take a decision back)."""
+        self._pending: list[SuggestionInfo] = []
+        self._pending_of: list[SuggestionInfo] | None = None
 
     # -- opening and saving -------------------------------------------------------------------
 
@@ -163,10 +181,12 @@ class AnnotationSession:
 
         def job() -> Saved:
             result = change.write(self.store, annotation_id)
-            if self.suggestions:  # a decision made, or undone
+            if self.suggestions or change.suggests:  # a decision made or undone, or new ones
                 self.suggestions = self.store.suggestions(self.document_id, self.annotator.id)
             if isinstance(result, UndoResult):  # undo and redo say what they did
                 return Saved(change, self.store.get_annotation(annotation_id), result.description)
+            if isinstance(result, Described):
+                return Saved(change, result.annotation, result.description)
             return Saved(change, result, change.description)
 
         self._writer.submit(job, on_saved, on_failed)
@@ -378,12 +398,17 @@ class AnnotationSession:
 
     @property
     def pending_suggestions(self) -> list[SuggestionInfo]:
-        """The span suggestions this annotator has not decided, by position."""
-        return [
-            s
-            for s in self.suggestions
-            if s.kind == "span" and s.decision is None and s.token_start is not None
-        ]
+        """The span suggestions this annotator has not decided, by position (worked out once
+        per reading of the suggestions: the cursor asks on every move)."""
+        suggestions = self.suggestions
+        if self._pending_of is not suggestions:
+            self._pending = [
+                s
+                for s in suggestions
+                if s.kind == "span" and s.decision is None and s.token_start is not None
+            ]
+            self._pending_of = suggestions
+        return self._pending
 
     def suggestion_at(self, token: int) -> SuggestionInfo | None:
         """The pending span suggestion over ``token`` (the shortest, if several)."""
@@ -439,6 +464,119 @@ class AnnotationSession:
 
         return Change(f"accepted {len(chosen)} suggestions", write)
 
+    @property
+    def document_suggestions(self) -> list[SuggestionInfo]:
+        """The stance and topic suggestions this annotator has not decided, best score first
+        (one without a score counts as certain)."""
+        pending = [s for s in self.suggestions if s.kind != "span" and s.decision is None]
+        return sorted(pending, key=lambda s: -(1.0 if s.score is None else s.score))
+
+    def _document_pending(self, kind: str) -> list[SuggestionInfo]:
+        return [s for s in self.document_suggestions if s.kind == kind]
+
+    def choose_document_stance(self, stance: str | None) -> Outcome:
+        """The stance chooser's pick: with stance suggestions pending, picking decides them
+        too, as one change: those that suggested ``stance`` are accepted and the others
+        rejected (picking a stance none suggested sets it and rejects them all). Clearing the
+        stance (None) decides nothing."""
+        pending = self._document_pending("stance")
+        if stance is None or not pending:
+            return self.document_stance(stance)
+        accept = [s.id for s in pending if s.label == stance]
+        reject = [s.id for s in pending if s.label != stance]
+
+        def write(store: Store, annotation: int) -> AnnotationInfo:
+            store.decide_suggestions(
+                annotation, accept=accept, reject=reject, stance=None if accept else stance
+            )
+            return store.get_annotation(annotation)
+
+        verb = "accepted the suggested" if accept else f"rejected {len(reject)} suggested, set"
+        return Change(f"{verb} document stance {stance}", write)
+
+    def choose_document_topic(self, topic: str) -> Outcome:
+        """The topic chooser's toggle: turning on a topic that is suggested accepts its
+        suggestions (one change); any other toggle is a plain one."""
+        state = self.state
+        taken = [s.id for s in self._document_pending("topic") if s.label == topic]
+        if not taken or (state is not None and topic in state.topics):
+            return self.toggle_document_topic(topic)
+
+        def write(store: Store, annotation: int) -> AnnotationInfo:
+            store.decide_suggestions(annotation, accept=taken)
+            return store.get_annotation(annotation)
+
+        return Change(f"accepted the suggested document topic {topic}", write)
+
+    def reject_document_topics(self) -> Outcome:
+        """Reject every pending topic suggestion of the document (one change): the topic
+        chooser's answer to "none of the others"."""
+        reject = [s.id for s in self._document_pending("topic")]
+        if not reject:
+            return Refused("no pending topic suggestions")
+
+        def write(store: Store, annotation: int) -> AnnotationInfo:
+            store.decide_suggestions(annotation, reject=reject)
+            return store.get_annotation(annotation)
+
+        topics = "topic" if len(reject) == 1 else "topics"
+        return Change(f"rejected {len(reject)} suggested {topics}", write)
+
+    def suggest_occurrences(self, focus: SpanInfo | None) -> Outcome:
+        """Suggest the focused span's claim type on every other occurrence of its text in
+        the document (the same tokens, as whole tokens), under the source ``occurrences``;
+        the source's earlier pending suggestions here stay. Suggestions are not labels: the
+        change adds no span and takes no undo step."""
+        if focus is None:
+            return Refused("no span under the cursor: put the cursor on a labelled span")
+        document, state = self.document, self.state
+        assert document is not None and state is not None
+        span = focus
+        kept = [
+            NewSuggestion(
+                self.document_id,
+                s.label,
+                "span",
+                s.start,
+                s.end,
+                score=s.score,
+                tokens=(s.token_start or 0, s.token_end or 0),
+            )
+            for s in self.suggestions
+            if s.source == OCCURRENCES and s.kind == "span" and s.decision is None
+        ]
+        # Where the annotator has the span, or another source suggests it, already.
+        labelled = {(s.token_start, s.token_end, s.label) for s in state.spans} | {
+            (s.token_start, s.token_end, s.label)
+            for s in self.pending_suggestions
+            if s.source != OCCURRENCES
+        }
+
+        def write(store: Store, annotation: int) -> Described:
+            found = [
+                NewSuggestion(
+                    self.document_id,
+                    span.label,
+                    "span",
+                    int(document.tokens.starts[first]),
+                    int(document.tokens.ends[stop - 1]),
+                    tokens=(first, stop),
+                )
+                for first, stop in occurrences(document.text, document.tokens, span)
+                if (first, stop, span.label) not in labelled
+            ]
+            fresh = {(n.tokens, n.label) for n in found} - {(k.tokens, k.label) for k in kept}
+            store.add_suggestions(OCCURRENCES, [*kept, *found], [self.document_id])
+            what = excerpt(document.text, span.start, span.end, 24)
+            return Described(
+                store.get_annotation(annotation),
+                f"{len(fresh)} more occurrences of “{what}” suggested as {span.label}"
+                if fresh
+                else f"no other unlabelled occurrence of “{what}” in this document",
+            )
+
+        return Change(f"occurrences of the {span.label} span", write, suggests=True)
+
     def undo(self) -> Outcome:
         """Take back the latest change (a change made of several, as one)."""
         return Change("undo", lambda store, a: store.undo(a))
@@ -488,6 +626,30 @@ class AnnotationSession:
             return next((i for i in later if status.get(i, "todo") in UNFINISHED), None)
         index = here + step
         return ids[index] if 0 <= index < len(ids) else None
+
+
+def occurrences(text: str, tokens: Tokenization, span: SpanInfo) -> list[tuple[int, int]]:
+    """The token ranges, other than the span's own, whose tokens have the span's token texts
+    (whitespace between them may differ), in document order, not overlapping each other."""
+    starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
+    first, stop = span.token_start, span.token_end
+    wanted = [text[starts[i] : ends[i]] for i in range(first, stop)]
+    width = len(wanted)
+    lead, lead_length = wanted[0], len(wanted[0])
+    found: list[tuple[int, int]] = []
+    index, count = 0, len(starts)
+    while index + width <= count:
+        if (
+            index != first
+            and ends[index] - starts[index] == lead_length
+            and text[starts[index] : ends[index]] == lead
+            and all(text[starts[index + k] : ends[index + k]] == wanted[k] for k in range(1, width))
+        ):
+            found.append((index, index + width))
+            index += width
+        else:
+            index += 1
+    return found
 
 
 def _merge(annotation: AnnotationInfo, span: SpanInfo, *, removes: bool) -> AnnotationInfo:

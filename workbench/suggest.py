@@ -15,7 +15,7 @@ from workbench.formats.jsonl import iter_lines, read_lines
 from workbench.formats.text import shown
 from workbench.nlp import Tokenization, pipeline
 from workbench.selection import resolve_documents
-from workbench.store import NewSuggestion, Store
+from workbench.store import OCCURRENCES, NewSuggestion, Store
 from workbench.store.suggestions import SuggestSummary
 
 SPANS_KEY = "workbench_suggestions"
@@ -114,7 +114,7 @@ def suggest_occurrences(
     patterns = [{"label": label, "pattern": text} for label, text in phrases]
     wanted = resolve_documents(store, docs)
     ruler = _ruler(patterns, Path(f"the spans of {annotator}"))
-    return store.add_suggestions("occurrences", _matches(store, ruler, wanted), wanted)
+    return store.add_suggestions(OCCURRENCES, _matches(store, ruler, wanted), wanted)
 
 
 def _ruler(patterns: list[dict[str, Any]], path: Path) -> Any:

@@ -471,3 +471,35 @@ async def test_marks_are_drawn_apart_from_spans_and_repaint_only_their_lines() -
         view.set_marks([])
         await pilot.pause()
         assert list(view.render_line(line)) == plain
+
+
+@run
+async def test_a_suggestion_is_drawn_in_its_label_colour_and_never_hides_a_span() -> None:
+    app = ViewApp(spans=SPANS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await started(pilot)
+        layout = view.line_layout
+        assert layout is not None
+
+        def style(word: str) -> Any:
+            strip = view.render_line(layout.locate(at(word))[0])
+            return next(seg for seg in strip if word in seg.text).style
+
+        putin_before, trade_before = style("Putin"), style("Trade")
+        view.set_marks(
+            [
+                (at("Trade"), at("Trade") + 1, "OPINION"),  # over no span
+                (at("Putin"), at("Putin") + 1, "FACT"),  # over the annotator's QUOTE span
+                (at("Analysts"), at("Analysts") + 1),  # a plain mark, as review draws them
+            ]
+        )
+        await pilot.pause()
+        trade = style("Trade")
+        assert trade.color.triplet.hex == COLORS["OPINION"]  # its label colour, as ink
+        assert trade.italic and trade.underline
+        assert trade.bgcolor == trade_before.bgcolor  # the background stays the article's
+        putin = style("Putin")  # the span's own colours stay: a suggestion never hides it
+        assert (putin.color, putin.bgcolor) == (putin_before.color, putin_before.bgcolor)
+        assert putin.italic and not putin_before.italic  # (nested spans are underlined)
+        analysts = style("Analysts")
+        assert analysts.underline and analysts.color.triplet.hex != COLORS["OPINION"]

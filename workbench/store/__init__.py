@@ -22,7 +22,7 @@ from workbench.store.records import (
     UndoResult,
 )
 from workbench.store.schemes import sync_scheme
-from workbench.store.suggestions import NewSuggestion, SuggestionInfo, SuggestionStore
+from workbench.store.suggestions import OCCURRENCES, NewSuggestion, SuggestionInfo, SuggestionStore
 
 ENV_SCHEME = "WORKBENCH_SCHEME"
 DEFAULT_SCHEME_PATH = Path("labels/scheme.toml")
@@ -30,6 +30,7 @@ DEFAULT_SCHEME_PATH = Path("labels/scheme.toml")
 __all__ = [
     "DEFAULT_URL",
     "ENV_DB",
+    "OCCURRENCES",
     "AnnotationInfo",
     "AnnotatorInfo",
     "AnnotatorStats",

@@ -21,6 +21,10 @@ from workbench.store.records import NewSpan
 MAX_SOURCE_LENGTH = 128
 
 
+OCCURRENCES = "occurrences"
+"""The source of suggestions made from labelled spans' other occurrences."""
+
+
 class NewSuggestion(NamedTuple):
     """A suggestion to store: a span (``start``, ``end`` in characters, ``label`` a claim
     type, token offsets found from the stored tokens) or, with ``kind`` ``stance`` or
@@ -163,12 +167,31 @@ class SuggestionStore(AnnotationStore):
     def accept_suggestions(self, annotation_id: int, suggestion_ids: Sequence[int]) -> int:
         """Accept several suggestions at once (``A``): one transaction, one undo step; how
         many were accepted."""
+        return self.decide_suggestions(annotation_id, accept=suggestion_ids)
+
+    def decide_suggestions(
+        self,
+        annotation_id: int,
+        *,
+        accept: Sequence[int] = (),
+        reject: Sequence[int] = (),
+        stance: str | None = None,
+    ) -> int:
+        """Decide several suggestions as one change (one transaction, one undo step): accept
+        some, reject others, and (``stance``) set the document's stance as part of it, as the
+        stance chooser does when the annotator picks a stance no suggestion offered. How many
+        were decided."""
         with self.db.write() as session:
             annotation = self.annotation_row(session, annotation_id)
             head: int | None = None
-            for suggestion_id in suggestion_ids:
+            if stance is not None:
+                self.check_labels(None, stance, (), "stance")
+                head = self._set_document_label(session, annotation, "stance", stance, head)
+            for suggestion_id in accept:
                 _, head = self._decide_in(session, annotation, suggestion_id, True, head)
-            return len(suggestion_ids)
+            for suggestion_id in reject:
+                _, head = self._decide_in(session, annotation, suggestion_id, False, head)
+            return len(accept) + len(reject)
 
     def _decide(self, annotation_id: int, suggestion_id: int, *, accept: bool) -> SuggestionInfo:
         with self.db.write() as session:
@@ -264,16 +287,30 @@ class SuggestionStore(AnnotationStore):
             None, suggestion.label if field == "stance" else None,
             (suggestion.label,) if field == "topics" else (), "accept",
         )  # fmt: skip
+        return self._set_document_label(session, annotation, field, suggestion.label, batch), None
+
+    def _set_document_label(
+        self,
+        session: Session,
+        annotation: models.Annotation,
+        field: str,
+        label: str,
+        batch: int | None,
+    ) -> int | None:
+        """Set the document's stance to ``label``, or add the topic ``label``, as part of the
+        change whose first event is ``batch``; that first event (still None if nothing
+        changed)."""
+        assert annotation.id is not None
         topics = loads_topics(annotation.topics)
         if field == "stance":
-            if annotation.stance == suggestion.label:
-                return batch, None
-            changes: dict[str, Any] = {"stance": suggestion.label}
+            if annotation.stance == label:
+                return batch
+            changes: dict[str, Any] = {"stance": label}
             before: dict[str, Any] = {"stance": annotation.stance}
         else:
-            if suggestion.label in topics:
-                return batch, None
-            changes = {"topics": sorted({*topics, suggestion.label})}
+            if label in topics:
+                return batch
+            changes = {"topics": sorted({*topics, label})}
             before = {"topics": topics}
         annotation.stance = changes.get("stance", annotation.stance)
         if "topics" in changes:
@@ -284,7 +321,7 @@ class SuggestionStore(AnnotationStore):
             session, annotation, f"doc.{field}", "annotation", annotation.id, before, changes,
             batch=batch,
         )  # fmt: skip
-        return _head(session, event, batch), None
+        return _head(session, event, batch)
 
     def add_suggestions(
         self,

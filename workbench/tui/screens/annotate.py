@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from workbench.session import AnnotationSession, Refused
+from workbench.session import AnnotationSession, Outcome, Refused
 from workbench.store import AnnotationInfo, AnnotatorInfo, Store, SuggestionInfo
 from workbench.tui.screens.editing import EditingScreen
 
@@ -17,6 +17,13 @@ def read_session(store: Store, annotator: AnnotatorInfo, document_id: int) -> An
     session = AnnotationSession(store, annotator, document_id)
     session.open()
     return session
+
+
+SUGGESTION_KEYS = Binding.Group("Suggestion", compact=True)
+"""The footer shows the suggestion keys as one group, and only while some are pending."""
+SUGGESTION_ACTIONS = frozenset(
+    {"step_suggestion", "accept_suggestion", "reject_suggestion", "accept_all_suggestions"}
+)
 
 
 class AnnotateScreen(EditingScreen):
@@ -30,14 +37,15 @@ class AnnotateScreen(EditingScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "back", "List", id="annotate.back"),
-        Binding(
-            "j", "step_suggestion(1)", "Next suggestion", show=False, id="annotate.next-suggestion"
+        *(
+            Binding(key, action, text, group=SUGGESTION_KEYS, id=f"annotate.{name}")
+            for key, action, text, name in (
+                ("j", "step_suggestion(1)", "Next suggestion", "next-suggestion"),
+                ("k", "step_suggestion(-1)", "Prev suggestion", "prev-suggestion"),
+                ("a", "accept_suggestion", "Accept", "accept-suggestion"),
+                ("r", "reject_suggestion", "Reject", "reject-suggestion"),
+            )
         ),
-        Binding(
-            "k", "step_suggestion(-1)", "Prev suggestion", show=False, id="annotate.prev-suggestion"
-        ),
-        Binding("a", "accept_suggestion", "Accept", show=False, id="annotate.accept-suggestion"),
-        Binding("r", "reject_suggestion", "Reject", show=False, id="annotate.reject-suggestion"),
         Binding(
             "A",
             "accept_all_suggestions",
@@ -46,6 +54,13 @@ class AnnotateScreen(EditingScreen):
             id="annotate.accept-all-suggestions",
         ),
         Binding("v", "toggle_suggestions", "Suggestions", show=False, id="annotate.suggestions"),
+        Binding(
+            "asterisk",
+            "suggest_occurrences",
+            "Occurrences",
+            show=False,
+            id="annotate.occurrences",
+        ),
     ]
     show_suggestions = True
     """Whether pending suggestions are drawn (v toggles; ``--no-suggestions`` starts without,
@@ -74,7 +89,54 @@ class AnnotateScreen(EditingScreen):
         super()._show(annotation, fresh=fresh)
         shown = self.show_suggestions and self.allow_suggestions
         pending = self.session.pending_suggestions if shown else []
-        self._view.set_marks((s.token_start or 0, s.token_end or 0) for s in pending)
+        self._view.set_marks((s.token_start or 0, s.token_end or 0, s.label) for s in pending)
+        active = self.allow_suggestions and bool(self.session.pending_suggestions)
+        if active != self._keys_shown:
+            self._keys_shown = active
+            self.refresh_bindings()
+
+    _keys_shown = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The span suggestion keys show in the footer and act only while some are pending
+        # (and allowed): a document without suggestions keeps the footer's room for the rest.
+        if action in SUGGESTION_ACTIONS and not self._keys_shown:
+            return False
+        return super().check_action(action, parameters)
+
+    def _focus_suggestion(self) -> SuggestionInfo | None:
+        return self._suggestion_here()
+
+    def _document_suggested(self) -> tuple[SuggestionInfo, ...]:
+        if not (self.show_suggestions and self.allow_suggestions):
+            return ()
+        return tuple(self.session.document_suggestions)
+
+    def _suggested(self, kind: str) -> dict[str, str]:
+        offered: dict[str, str] = {}
+        for suggestion in self._document_suggested():
+            if suggestion.kind == kind and suggestion.label not in offered:
+                score = "" if suggestion.score is None else f" {suggestion.score:.2f}"
+                offered[suggestion.label] = f"{suggestion.source}{score}"
+        return offered
+
+    def _pick_stance(self, stance: str | None) -> Outcome:
+        if not self._document_suggested():
+            return super()._pick_stance(stance)
+        return self.session.choose_document_stance(stance)
+
+    def _pick_topic(self, topic: str) -> Outcome:
+        if not self._document_suggested():
+            return super()._pick_topic(topic)
+        return self.session.choose_document_topic(topic)
+
+    def _reject_topics(self) -> Outcome:
+        return self.session.reject_document_topics()
+
+    def action_suggest_occurrences(self) -> None:
+        if not self._refused_unaided():
+            self.show_suggestions = True
+            self.make(self.session.suggest_occurrences(self._view.focused_span))
 
     def _suggestion_here(self) -> SuggestionInfo | None:
         if not (self.show_suggestions and self.allow_suggestions):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -27,6 +27,11 @@ class LabelChooser(ModalScreen[str | None]):
     Single choice dismisses with the name, :data:`CLEAR` (backspace) or None (escape). In
     multi mode every toggle is reported at once through ``on_toggle`` (so it is saved at
     once) and the chooser stays open until enter or escape.
+
+    ``suggested`` names the labels a suggestion offers, with what offers them (source and
+    score), shown beside them; a single choice opens on the best one. Picking one is how the
+    caller accepts it; ``on_reject`` (several) is called by ctrl+r to reject those not
+    chosen.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -35,6 +40,7 @@ class LabelChooser(ModalScreen[str | None]):
         Binding("up", "move(-1)", "Up", show=False, id="chooser.up"),
         Binding("down", "move(1)", "Down", show=False, id="chooser.down"),
         Binding("enter", "enter", "Pick / close", id="chooser.enter"),
+        Binding("ctrl+r", "reject", "Reject suggested", id="chooser.reject-suggested"),
     ]
 
     def __init__(
@@ -45,6 +51,8 @@ class LabelChooser(ModalScreen[str | None]):
         *,
         multi: bool = False,
         on_toggle: Callable[[str], None] | None = None,
+        suggested: Mapping[str, str] | None = None,
+        on_reject: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self._title = title
@@ -53,6 +61,9 @@ class LabelChooser(ModalScreen[str | None]):
         """The labels chosen now (kept up to date in multi mode)."""
         self._multi = multi
         self._on_toggle = on_toggle
+        self.suggested = dict(suggested or {})
+        """Label name -> what suggests it, while that suggestion is pending."""
+        self._on_reject = on_reject
 
     def compose(self) -> ComposeResult:
         with Vertical(id="chooser-box"):
@@ -60,8 +71,13 @@ class LabelChooser(ModalScreen[str | None]):
             options = OptionList(*self._options(), id="chooser-options")
             options.can_focus = False  # keys are this screen's bindings (see on_mount)
             yield options
-            hint = "key or click toggles · enter closes" if self._multi else "key or click picks"
-            yield Static(f"{hint} · backspace clears · escape cancels", id="chooser-hint")
+            yield Static(self._hint(), id="chooser-hint")
+
+    def _hint(self) -> str:
+        hint = "key or click toggles · enter closes" if self._multi else "key or click picks"
+        if self.suggested:
+            hint += " · ctrl+r rejects the suggested" if self._on_reject else " (✦ suggested)"
+        return f"{hint} · backspace clears · escape cancels"
 
     def _options(self) -> list[Option]:
         options = []
@@ -75,7 +91,10 @@ class LabelChooser(ModalScreen[str | None]):
                 line.append("  ")
             line.append(f"{label.key} ", style="bold")
             line.append(label.name, style=f"bold {label.color}")
-            if label.guideline:
+            offered = self.suggested.get(label.name)
+            if offered is not None:
+                line.append(f"  ✦ {offered}", style="bold italic")
+            elif label.guideline:
                 line.append(f"  {label.guideline}", style="dim")
             options.append(Option(line, id=label.name))
         return options
@@ -92,6 +111,25 @@ class LabelChooser(ModalScreen[str | None]):
                 for label in self._labels
             ),
         )
+
+        if self.suggested and not self._multi:  # open on the best suggestion: enter takes it
+            names = [label.name for label in self._labels]
+            best = next(iter(self.suggested))
+            if best in names:
+                self.query_one(OptionList).highlighted = names.index(best)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reject":  # only where there is something to reject
+            return bool(self._on_reject and self.suggested)
+        return True
+
+    def action_reject(self) -> None:
+        """Reject the pending suggestions of labels not chosen (several)."""
+        if self._on_reject is None or not self.suggested:
+            return
+        self._on_reject()
+        self.suggested.clear()
+        self._redraw()
 
     def action_move(self, step: int) -> None:
         """Move the highlight in the list."""
@@ -124,6 +162,13 @@ class LabelChooser(ModalScreen[str | None]):
         self.selected ^= {name}
         if self._on_toggle is not None:
             self._on_toggle(name)
+        if name in self.selected:  # turned on: its suggestions are accepted
+            self.suggested.pop(name, None)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.query_one("#chooser-hint", Static).update(self._hint())
+        self.refresh_bindings()
         options = self.query_one(OptionList)
         highlighted = options.highlighted
         options.clear_options()

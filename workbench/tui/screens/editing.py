@@ -23,7 +23,7 @@ from workbench.session import (
     Refused,
     Saved,
 )
-from workbench.store import AnnotationInfo, DocumentData, SpanInfo
+from workbench.store import AnnotationInfo, DocumentData, SpanInfo, SuggestionInfo
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.choose import LabelChooser
 from workbench.tui.screens.confirm import ConfirmDialog
@@ -50,6 +50,10 @@ NARROW_BELOW = 100
 """Terminal width under which the side panel moves below the article."""
 
 
+STANCE_KEYS = Binding.Group("Stance", compact=True)
+TOPIC_KEYS = Binding.Group("Topics", compact=True)
+
+
 class EditingScreen(ShowsWorkerErrors, Screen[None]):
     """One document's annotation through an :class:`AnnotationSession`: a key calls a session
     rule; a refusal is said in the status line; a change is saved in the session's writer
@@ -58,10 +62,25 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
     BLANK = True
     """Its widgets cover it whole: no background of its own to draw in each frame."""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "span_stance", "Stance", id="annotate.span-stance", tooltip="Span stance"),
-        Binding("t", "span_topics", "Topics", id="annotate.span-topics", tooltip="Span topics"),
-        Binding("S", "doc_stance", "Doc stance", id="annotate.doc-stance"),
-        Binding("T", "doc_topics", "Doc topics", id="annotate.doc-topics"),
+        # Span (s, t) and document (S, T) keys share one footer entry each: room for more.
+        Binding(
+            "s",
+            "span_stance",
+            "Stance",
+            id="annotate.span-stance",
+            tooltip="Span stance",
+            group=STANCE_KEYS,
+        ),
+        Binding("S", "doc_stance", "Doc stance", id="annotate.doc-stance", group=STANCE_KEYS),
+        Binding(
+            "t",
+            "span_topics",
+            "Topics",
+            id="annotate.span-topics",
+            tooltip="Span topics",
+            group=TOPIC_KEYS,
+        ),
+        Binding("T", "doc_topics", "Doc topics", id="annotate.doc-topics", group=TOPIC_KEYS),
         Binding("tab", "next_span", "Next span", show=False, id="annotate.next-span"),
         Binding("shift+tab", "previous_span", "Prev span", show=False, id="annotate.prev-span"),
         Binding("delete,backspace", "delete_span", "Delete", show=False, id="annotate.delete-span"),
@@ -138,6 +157,8 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         """Another document is being chosen (done, skip, next, previous)."""
         self._refused_chooser: RefusedChooser | None = None
         self._shown: AnnotationInfo | None = None
+        self._document_shown: object = None
+        """What the side panel's document block shows (its labels and suggestions)."""
         """The saved state last shown (only what changed since is redrawn)."""
         self._last_query = ""
         self._last_input = time.monotonic()
@@ -221,8 +242,11 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
         previous, self._shown = (None if fresh else self._shown), annotation
         if previous is None or previous.spans != annotation.spans:
             self.query_one(DocumentView).set_spans(annotation.spans)
-        if previous is None or document_labels(previous) != document_labels(annotation):
-            self.query_one(SidePanel).show_document(annotation)
+        suggested = self._document_suggested()
+        shown = (document_labels(annotation), suggested)
+        if previous is None or shown != self._document_shown:
+            self._document_shown = shown
+            self.query_one(SidePanel).show_document(annotation, suggested)
         self._show_focus()
         self._list_spans()
 
@@ -234,7 +258,16 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
     def _show_focus(self) -> None:
         if self.document is not None:
             focus = self.query_one(DocumentView).focused_span
-            self.query_one(SidePanel).show_focus(focus, self.document.text)
+            suggestion = self._focus_suggestion()
+            self.query_one(SidePanel).show_focus(focus, self.document.text, suggestion)
+
+    def _document_suggested(self) -> tuple[SuggestionInfo, ...]:
+        """The pending document suggestions the side panel lists (none here)."""
+        return ()
+
+    def _focus_suggestion(self) -> SuggestionInfo | None:
+        """The pending span suggestion under the cursor, for the side panel (none here)."""
+        return None
 
     def _status(self, message: str, *, error: bool = False) -> None:
         line = self.query_one("#status-line", Static)
@@ -464,26 +497,51 @@ class EditingScreen(ShowsWorkerErrors, Screen[None]):
 
         def chosen(name: str | None) -> None:
             if name is not None:
-                self.make(self.session.document_stance(name or None))
+                self.make(self._pick_stance(name or None))
 
         selected = [annotation.stance] if annotation.stance else []
         self.app.push_screen(
-            LabelChooser("Stance of the document", self.store.scheme.stance, selected), chosen
+            LabelChooser(
+                "Stance of the document",
+                self.store.scheme.stance,
+                selected,
+                suggested=self._suggested("stance"),
+            ),
+            chosen,
         )
 
     def action_doc_topics(self) -> None:
         annotation = self.annotation
         if annotation is None or self._no_labels("topics"):
             return
+        suggested = self._suggested("topic")
         self.app.push_screen(
             LabelChooser(
                 "Topics of the document",
                 self.store.scheme.topics,
                 annotation.topics,
                 multi=True,
-                on_toggle=lambda topic: self._make(self.session.toggle_document_topic(topic)),
+                on_toggle=lambda topic: self._make(self._pick_topic(topic)),
+                suggested=suggested,
+                on_reject=(lambda: self._make(self._reject_topics())) if suggested else None,
             )
         )
+
+    # The document choosers' hooks: the annotation screen offers suggestions in them.
+
+    def _suggested(self, kind: str) -> dict[str, str]:
+        """Label name -> what suggests it (source and score), for the ``stance`` or
+        ``topic`` chooser; none here."""
+        return {}
+
+    def _pick_stance(self, stance: str | None) -> Outcome:
+        return self.session.document_stance(stance)
+
+    def _pick_topic(self, topic: str) -> Outcome:
+        return self.session.toggle_document_topic(topic)
+
+    def _reject_topics(self) -> Outcome:
+        return Refused("no pending topic suggestions")
 
     def action_undo(self) -> None:
         self.make(self.session.undo())

@@ -75,6 +75,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         "document-view--gutter",
         "document-view--tag",
         "document-view--mark",
+        "document-view--suggestion",
     }
     """Looks layered over the label colours (only what they set is used), except the
     selection, which replaces them."""
@@ -93,6 +94,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         & > .document-view--gutter { background: $surface; }
         & > .document-view--tag { text-style: bold; }
         & > .document-view--mark { color: $text-warning; text-style: italic underline; }
+        & > .document-view--suggestion { text-style: italic underline; }
     }
     """
     # overflow-y is "scroll", not "auto": a scroll bar that came and went with the length
@@ -189,7 +191,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._render_width = 0
         self._spans = SpanIndex()
         self._marks: SpanIndex | None = None
-        self._mark_cache: dict[tuple[int, int], SpanInfo] = {}
+        self._mark_cache: dict[tuple[int, int, str], SpanInfo] = {}
         self._pinned: int | None = None
         """The id of a span given the focus by :meth:`focus_span` (tab): it keeps it over
         a span nested inside it, until the cursor moves."""
@@ -241,17 +243,19 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._repaint(self._spans.changed(old))
         self._refocus()
 
-    def set_marks(self, ranges: Iterable[tuple[int, int]]) -> None:
-        """Mark token ranges ``(start, end)`` apart from the spans (underlined, in the warning
-        colour; they are not spans: no tag, no focus). Lines are re-painted as for
-        :meth:`set_spans`: only where marks came or went."""
+    def set_marks(self, ranges: Iterable[tuple[int, int] | tuple[int, int, str]]) -> None:
+        """Mark token ranges ``(start, end)`` apart from the spans (the mark look: underlined,
+        in the warning colour), or ``(start, end, label)``: a suggestion of that label (its
+        colour as ink and the suggestion look). Marks are not spans: no tag, no focus. Lines
+        are re-painted as for :meth:`set_spans`: only where marks came or went."""
         old = self._marks or SpanIndex()
         marks = []
-        for start, end in ranges:
-            mark = self._mark_cache.get((start, end))
-            if mark is None:  # the same object for the same range: unchanged marks stay put
-                mark = SpanInfo(-1 - len(self._mark_cache), 0, 0, 0, start, end, "")
-                self._mark_cache[(start, end)] = mark
+        for start, end, *label in ranges:
+            key = (start, end, label[0] if label else "")
+            mark = self._mark_cache.get(key)
+            if mark is None:  # the same object for the same mark: unchanged marks stay put
+                mark = SpanInfo(-1 - len(self._mark_cache), 0, 0, 0, start, end, key[2])
+                self._mark_cache[key] = mark
             marks.append(mark)
         self._marks = SpanIndex(marks)
         self._repaint(self._marks.changed(old))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -48,6 +48,9 @@ class Look(NamedTuple):
     marked: bool = False
     """A marked range covers the cell (spans shown apart from the labelled ones, e.g. the
     spans annotators marked that a gold annotation lacks)."""
+    suggested: str | None = None
+    """Label of the innermost suggestion over the cell: its colour as ink (over no span) and
+    the suggestion look, so a suggestion never hides a span of the annotator's own."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class LinePainter:
         self._base = base
         self._background = background
         self._looks: dict[Look, Style] = {}
-        self._labels: dict[tuple[str, bool], Style] = {}
+        self._labels: dict[tuple[str, bool | None], Style] = {}
         self._base_style: Style | None = None
         self._gutter_style: Style | None = None
         self.colors: dict[str, str] = {}
@@ -113,6 +116,18 @@ class LinePainter:
             self._labels[key] = style
         return style
 
+    def _ink_style(self, label: str) -> Style:
+        """A label's colour as ink (a suggestion over no span: the text keeps its background)."""
+        key = (label, None)
+        style = self._labels.get(key)
+        if style is None:
+            try:
+                color = Color.parse(self.colors.get(label, FALLBACK_COLOR))
+            except Exception:  # as in _label_style: a bad colour must not break drawing
+                color = Color.parse(FALLBACK_COLOR)
+            style = self._labels[key] = Style(color=color.rich_color)
+        return style
+
     def style(self, look: Look) -> Style:
         """The rich style of a look: base, then label colour, then component classes."""
         style = self._looks.get(look)
@@ -129,6 +144,10 @@ class LinePainter:
                 style += self._component("document-view--span-focus")
             if look.marked:
                 style += self._component("document-view--mark")
+            if look.suggested is not None:
+                if look.label is None and not look.selected:
+                    style += self._ink_style(look.suggested)
+                style += self._component("document-view--suggestion")
             if look.selected:
                 style += self._component("document-view--selection")
             if look.cursor:
@@ -169,7 +188,8 @@ class LinePainter:
         marks: SpanIndex | None = None,
     ) -> Strip:
         """Line ``line`` as a strip exactly ``width`` cells wide (gutter included);
-        ``marks``: ranges drawn with the mark look (their labels are not shown)."""
+        ``marks``: ranges drawn apart from the spans: with the mark look where their label
+        is empty, else as suggestions of that label."""
         base = self.base()
         fragments = layout.line_fragments(line)
         if not fragments:
@@ -213,8 +233,12 @@ class LinePainter:
                     nested=len(both) > 1,
                     focus=in_focus and focus is not None and focus.token_start <= previous,
                     selected=sel_start <= previous and token < sel_stop,
-                    marked=bool(marked_over)
-                    and any(m.token_start <= previous and token < m.token_end for m in marked_over),
+                    **_marking(
+                        [m for m in marked_over if m.token_start <= previous < m.token_end]
+                        if marked_over
+                        else marked_over,
+                        token,
+                    ),
                 )
                 draw(" " * (fragment.x - cells), self.style(gap))
                 cells = fragment.x
@@ -225,8 +249,7 @@ class LinePainter:
                 focus=in_focus,
                 selected=sel_start <= token < sel_stop,
                 cursor=token == state.cursor,
-                marked=bool(marked_over)
-                and any(m.token_start <= token < m.token_end for m in marked_over),
+                **_marking(marked_over, token),
             )
             shown = display_text(text[fragment.start : fragment.end])
             drawn = fragment.width
@@ -242,3 +265,21 @@ class LinePainter:
             segments.append(Segment("".join(run), run_style))
         strip = Strip(segments, max(used, width))
         return strip.crop(0, width) if used > width else strip
+
+
+def _marking(marks: list[SpanInfo], token: int) -> dict[str, Any]:
+    """The mark fields of a cell's look: whether a plain mark covers ``token``, and the label
+    of the innermost suggestion over it."""
+    if not marks:
+        return _UNMARKED
+    over = [m for m in marks if m.token_start <= token < m.token_end]
+    if not over:
+        return _UNMARKED
+    inner = innermost_of([m for m in over if m.label])
+    return {
+        "marked": any(not m.label for m in over),
+        "suggested": inner.label if inner is not None else None,
+    }
+
+
+_UNMARKED: dict[str, Any] = {}
