@@ -1,8 +1,8 @@
 """TUI latency: key press to painted frame at 10k and 100k tokens, span saves, first frame."""
 
 # How it runs: the parent builds one SQLite database (a document of about 10,000 and one of
-# about 100,000 tokens, 1,000 spans each, stored in one transaction through the store), then
-# starts fresh interpreters of this script for each timed phase:
+# about 100,000 tokens, 1,000 spans and 1,000 pending suggestions each, stored through the
+# store), then starts fresh interpreters of this script for each timed phase:
 #
 # * the bare floor: a minimal App whose only widget is a line-API ScrollView that moves one
 #   highlighted word per right arrow (run before and after the app phases, the faster kept);
@@ -44,6 +44,9 @@ from _common import run_child
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SIZES = (10_000, 100_000)
 N_SPANS = 1_000
+N_SUGGESTIONS = 1_000
+"""Pending span suggestions per document, drawn during every timed operation."""
+SUGGESTION_TARGET_MS = 15.0
 ANNOTATOR = "bench"
 TERMINAL = (120, 36)
 FULL_PRESSES = 200
@@ -129,6 +132,36 @@ def synthetic_document(size: int, sentences: list[str], labels: list[str]) -> An
     return NewDocument(doc_name(size), text, annotations=(annotation,))
 
 
+def bench_suggestions(store: Any, size: int, labels: list[str]) -> list[Any]:
+    """N_SUGGESTIONS pending span suggestions of one to three words over the body, spread
+    evenly (many over the bench annotator's spans), with scores."""
+    from workbench.store import NewSuggestion
+
+    document_id = store.document_by_name(doc_name(size))
+    document = store.document(document_id)
+    text, tokens = document.text, document.tokens
+    first_body = int(tokens.token_at(text.index("\n\n") + 2))
+    words = [
+        t for t in range(first_body, size - 20) if text[tokens.starts[t] : tokens.ends[t]].strip()
+    ]
+    rng = random.Random(size + 2)
+    step = len(words) // N_SUGGESTIONS
+    made = []
+    for k in range(N_SUGGESTIONS):
+        first = k * step + rng.randrange(max(step - 3, 1))
+        last = first + rng.randint(0, 2)
+        made.append(
+            NewSuggestion(
+                document_id,
+                rng.choice(labels),
+                start=int(tokens.starts[words[first]]),
+                end=int(tokens.ends[words[last]]),
+                score=round(rng.random(), 2),
+            )
+        )
+    return made
+
+
 def build_database(path: Path) -> dict[str, Any]:
     """Create the benchmark database; what it holds."""
     from workbench.store import open_store
@@ -138,6 +171,8 @@ def build_database(path: Path) -> dict[str, Any]:
         labels = [label.name for label in store.scheme.claim_type]
         sentences = seed_sentences()
         store.add_documents(synthetic_document(size, sentences, labels) for size in SIZES)
+        made = [s for size in SIZES for s in bench_suggestions(store, size, labels)]
+        store.add_suggestions("patterns:bench", made)
         held: dict[str, Any] = {}
         annotator = store.annotator(ANNOTATOR).id
         for size in SIZES:
@@ -324,6 +359,7 @@ async def app_latencies(
     import io
     import pstats
 
+    from workbench.session import Refused
     from workbench.store import open_store
     from workbench.tui.app import WorkbenchApp
     from workbench.tui.screens.annotate import AnnotateScreen
@@ -420,12 +456,29 @@ async def app_latencies(
                 assert view.focused_span is not None and view.focused_span.label == other
             return timed
 
+        async def accept() -> list[Press]:
+            # From the middle on, the next pending suggestion each time (found, and the
+            # cursor put there, untimed), then `a`: the decision and span committed, the
+            # suggestions read again, the frame drawn.
+            session = screen.session
+            await place(middle)
+            timed = []
+            for _ in range(saves):
+                found = session.step_suggestion(view.cursor, 1)
+                assert not isinstance(found, Refused), found
+                await place(found.token_start or 0)
+                pending, count = len(session.pending_suggestions), len(saved_at)
+                timed.append(await timed_press(app, clock, "a", saved_after(count)))
+                assert len(session.pending_suggestions) == pending - 1, "not accepted"
+            return timed
+
         profiler = cProfile.Profile() if profile else None
         for operation, body in (
             ("cursor_move", cursor),
             ("select_extend", selection),
             ("span_create", create),
             ("relabel", relabel),
+            ("suggestion_accept", accept),
         ):
             if profiler is not None:
                 profiler.enable()
@@ -529,6 +582,7 @@ OPERATIONS = (
     ("select_extend", "shift+right"),
     ("span_create", "claim key on a selection: span + commit"),
     ("relabel", "claim key on a span: relabel + commit"),
+    ("suggestion_accept", "a on a suggestion: decision + span + commit"),
 )
 
 
@@ -612,6 +666,11 @@ def main() -> None:
     # ratio is the 10k document's (article-sized), with the 100k one beside it.
     figures["span_create_ms_median"] = figures[f"span_create_ms_median_{big}"]
     figures["span_create_ms_p90"] = figures[f"span_create_ms_p90_{big}"]
+    figures["suggestion_accept_ms_median"] = figures[f"suggestion_accept_ms_median_{big}"]
+    figures["suggestions_drawn"] = N_SUGGESTIONS
+    figures["meets_suggestion_target"] = (
+        figures["suggestion_accept_ms_median"] < SUGGESTION_TARGET_MS
+    )
     figures["floor_ms_median"] = floor["median_ms"]
     figures["floor_ms_p90"] = floor["p90_ms"]
     figures["floor_runs_ms_median"] = [run["median_ms"] for run in floor_runs]
@@ -669,6 +728,12 @@ def main() -> None:
             f"span create {big} median",
             f"{figures['span_create_ms_median']:.2f} ms (target < {SPAN_TARGET_MS}:"
             f" {met(figures['meets_span_target'])})",
+        ),
+        (
+            f"suggestion accept {big} median",
+            f"{figures['suggestion_accept_ms_median']:.2f} ms with {N_SUGGESTIONS:,} suggestions"
+            f" drawn (target < {SUGGESTION_TARGET_MS}:"
+            f" {met(figures['meets_suggestion_target'])})",
         ),
         ("import textual.app, sqlmodel", f"{import_ms:.0f} ms (median of {starts}, from spawn)"),
         (
