@@ -60,6 +60,7 @@ TAKEN_KEYS: dict[LabelKind, dict[str, str]] = {
                 "q": "List",
                 "r": "Reject",
                 "v": "Suggestions",
+                "f": "Flag for the reviewer",
             }.items()
         },
         **{

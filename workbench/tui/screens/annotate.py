@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
 
-from workbench.session import AnnotationSession, Refused
-from workbench.store import AnnotationInfo, AnnotatorInfo, Store, SuggestionInfo
+from workbench.errors import WorkbenchError
+from workbench.session import AnnotationSession, Change, Refused
+from workbench.store import AnnotationInfo, AnnotatorInfo, FlagInfo, Store, SuggestionInfo
+from workbench.store.flags import check_reason
 from workbench.tui.screens.editing import EditingScreen
+from workbench.tui.screens.flag import FlagDialog
 
 
 def read_session(store: Store, annotator: AnnotatorInfo, document_id: int) -> AnnotationSession:
@@ -46,6 +51,7 @@ class AnnotateScreen(EditingScreen):
             id="annotate.accept-all-suggestions",
         ),
         Binding("v", "toggle_suggestions", "Suggestions", show=False, id="annotate.suggestions"),
+        Binding("f", "flag", "Flag", id="annotate.flag", tooltip="Flag for the reviewer"),
     ]
     show_suggestions = True
     """Whether pending suggestions are drawn (v toggles; ``--no-suggestions`` starts without,
@@ -67,6 +73,13 @@ class AnnotateScreen(EditingScreen):
         self.annotator = annotator
         """Whose annotation this is: only their labels are shown or changed."""
         self.document_id = document_id
+        self.flag: FlagInfo | None = None
+        """This annotator's own flag on the document (never another's), once read."""
+        self._flag_reads = 0
+        """Reads of the flag under way (after loading, a flag change, an undo or a redo)."""
+        self._flag_changes: set[int] = set()
+        """The ids of the flag changes submitted and not yet saved."""
+        self._flag_known = False
 
     # -- suggestions --------------------------------------------------------------------------
 
@@ -126,8 +139,96 @@ class AnnotateScreen(EditingScreen):
     def _loaded(self) -> None:
         super()._loaded()
         assert self.document is not None
+        self._read_flag()
         self.sub_title = f"{self.document.name} · {self.annotator.name}"
         resume = self.session.resume_span  # back where the annotator left off
         if resume is not None:
             self._view.focus_span(resume)
             self._show_focus()
+
+    # -- flags --------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Also while the flag is read: ``f`` typed ahead must find the flag as it is."""
+        return super().busy or self._flag_reads > 0
+
+    def _read_flag(self) -> None:
+        self._flag_reads += 1
+        self.read_flag()
+
+    @work(thread=True, exit_on_error=False, group="flag", name="read-flag")
+    def read_flag(self) -> None:
+        """Read this annotator's flag on the document (only their own: blind)."""
+        annotation = self.session.state
+        flag = self.store.flag_of(annotation.id) if annotation is not None else None
+        self.app.call_from_thread(self._flag_read, flag)
+
+    def _flag_read(self, flag: FlagInfo | None) -> None:
+        self._flag_reads -= 1
+        first, self._flag_known = not self._flag_known, True
+        self.flag = flag
+        if first and flag is not None:  # opened on a flagged document: say so once
+            self._status(f"flagged for the reviewer: {flag.reason} (f changes or removes it)")
+        if self.document is not None:
+            mark = " · ⚑ flagged" if flag is not None else ""
+            self.sub_title = f"{self.document.name} · {self.annotator.name}{mark}"
+        self._settled()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed read of the flag (the error is shown) stops holding keys for it."""
+        if event.state == WorkerState.ERROR and event.worker.name == "read-flag":
+            self._flag_reads -= 1
+            self._settled()
+
+    def on_editing_screen_saved(self, message: EditingScreen.Saved) -> None:
+        """Textual calls this before the handler it overrides: read the flag again after a
+        flag change, an undo or a redo (which may take a flag back), before keys go on."""
+        change = message.saved.change
+        if id(change) in self._flag_changes or change.description in ("undo", "redo"):
+            self._flag_changes.discard(id(change))
+            self._read_flag()
+
+    def action_flag(self) -> None:
+        """Flag the document for the reviewer with a reason, or change or remove the flag."""
+        if self.annotation is None:
+            return
+        current = self.flag
+
+        def written(reason: str | None) -> None:
+            if reason is None:
+                self._status("flag unchanged" if current else "not flagged")
+                return
+            outcome = self._flag_change(current, reason)
+            if isinstance(outcome, Change):
+                self._flag_changes.add(id(outcome))
+            if not self.make(outcome) and isinstance(outcome, Change):
+                self._flag_changes.discard(id(outcome))
+
+        self.app.push_screen(FlagDialog(current.reason if current else None), written)
+
+    @staticmethod
+    def _flag_change(current: FlagInfo | None, reason: str) -> Change | Refused:
+        """The change a reason typed in the dialog asks for: a flag, a new reason, or (an
+        empty reason on a flagged document) the flag removed."""
+        if not reason.strip():
+            if current is None:
+                return Refused("not flagged: a flag needs a reason (why should the reviewer look?)")
+
+            def unflag(store: Store, annotation: int) -> AnnotationInfo:
+                store.unflag_document(annotation)
+                return store.get_annotation(annotation)
+
+            return Change("flag removed", unflag)
+        try:
+            text = check_reason(reason)
+        except WorkbenchError as exc:
+            return Refused(str(exc))
+        if current is not None and current.reason == text:
+            return Refused("the flag's reason is unchanged")
+
+        def flag(store: Store, annotation: int) -> AnnotationInfo:
+            store.flag_document(annotation, text)
+            return store.get_annotation(annotation)
+
+        return Change(f"flagged for the reviewer: {text}", flag)
