@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from workbench.errors import WorkbenchError
-from workbench.session import AnnotationSession, Change, Refused
+from workbench.session import AnnotationSession, Change, Outcome, Refused, Written
 from workbench.store import AnnotationInfo, AnnotatorInfo, FlagInfo, Store, SuggestionInfo
 from workbench.store.flags import check_reason
 from workbench.tui.screens.editing import EditingScreen
@@ -75,11 +78,8 @@ class AnnotateScreen(EditingScreen):
         self.document_id = document_id
         self.flag: FlagInfo | None = None
         """This annotator's own flag on the document (never another's), once read."""
-        self._flag_reads = 0
-        """Reads of the flag under way (after loading, a flag change, an undo or a redo)."""
-        self._flag_changes: set[int] = set()
-        """The ids of the flag changes submitted and not yet saved."""
         self._flag_known = False
+        """The flag has been read since the document was opened."""
 
     # -- suggestions --------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ class AnnotateScreen(EditingScreen):
     def _loaded(self) -> None:
         super()._loaded()
         assert self.document is not None
-        self._read_flag()
+        self.read_flag()
         self.sub_title = f"{self.document.name} · {self.annotator.name}"
         resume = self.session.resume_span  # back where the annotator left off
         if resume is not None:
@@ -148,14 +148,17 @@ class AnnotateScreen(EditingScreen):
 
     # -- flags --------------------------------------------------------------------------------
 
+    class FlagRead(Message):
+        """This annotator's flag on the document as it now is (read after a change to it)."""
+
+        def __init__(self, flag: FlagInfo | None) -> None:
+            super().__init__()
+            self.flag = flag
+
     @property
     def busy(self) -> bool:
-        """Also while the flag is read: ``f`` typed ahead must find the flag as it is."""
-        return super().busy or self._flag_reads > 0
-
-    def _read_flag(self) -> None:
-        self._flag_reads += 1
-        self.read_flag()
+        """Also while the flag is first read: ``f`` typed ahead must find it as it is."""
+        return super().busy or not self._flag_known
 
     @work(thread=True, exit_on_error=False, group="flag", name="read-flag")
     def read_flag(self) -> None:
@@ -165,29 +168,46 @@ class AnnotateScreen(EditingScreen):
         self.app.call_from_thread(self._flag_read, flag)
 
     def _flag_read(self, flag: FlagInfo | None) -> None:
-        self._flag_reads -= 1
         first, self._flag_known = not self._flag_known, True
-        self.flag = flag
+        self._show_flag(flag)
         if first and flag is not None:  # opened on a flagged document: say so once
             self._status(f"flagged for the reviewer: {flag.reason} (f changes or removes it)")
+        self._settled()
+
+    def _show_flag(self, flag: FlagInfo | None) -> None:
+        self.flag = flag
         if self.document is not None:
             mark = " · ⚑ flagged" if flag is not None else ""
             self.sub_title = f"{self.document.name} · {self.annotator.name}{mark}"
-        self._settled()
+
+    def on_annotate_screen_flag_read(self, message: AnnotateScreen.FlagRead) -> None:
+        self._show_flag(message.flag)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed read of the flag (the error is shown) stops holding keys for it."""
+        """A failed first read of the flag (the error is shown) stops holding keys for it."""
         if event.state == WorkerState.ERROR and event.worker.name == "read-flag":
-            self._flag_reads -= 1
+            self._flag_known = True
             self._settled()
 
-    def on_editing_screen_saved(self, message: EditingScreen.Saved) -> None:
-        """Textual calls this before the handler it overrides: read the flag again after a
-        flag change, an undo or a redo (which may take a flag back), before keys go on."""
-        change = message.saved.change
-        if id(change) in self._flag_changes or change.description in ("undo", "redo"):
-            self._flag_changes.discard(id(change))
-            self._read_flag()
+    def make(self, outcome: Outcome) -> bool:
+        # An undo or a redo may take a flag back or bring it again: the flag is read after it.
+        if isinstance(outcome, Change) and outcome.description in ("undo", "redo"):
+            outcome = replace(outcome, write=self._reading_flag(outcome.write))
+        return super().make(outcome)
+
+    def _reading_flag(
+        self, write: Callable[[Store, int], Written]
+    ) -> Callable[[Store, int], Written]:
+        """``write``, then a read of the flag, in the writer thread: its message arrives
+        before the one that says the change is saved, so keys held until then find the flag
+        as the change left it."""
+
+        def job(store: Store, annotation: int) -> Written:
+            result = write(store, annotation)
+            self.post_message(self.FlagRead(store.flag_of(annotation)))
+            return result
+
+        return job
 
     def action_flag(self) -> None:
         """Flag the document for the reviewer with a reason, or change or remove the flag."""
@@ -198,17 +218,12 @@ class AnnotateScreen(EditingScreen):
         def written(reason: str | None) -> None:
             if reason is None:
                 self._status("flag unchanged" if current else "not flagged")
-                return
-            outcome = self._flag_change(current, reason)
-            if isinstance(outcome, Change):
-                self._flag_changes.add(id(outcome))
-            if not self.make(outcome) and isinstance(outcome, Change):
-                self._flag_changes.discard(id(outcome))
+            else:
+                self.make(self._flag_change(current, reason))
 
         self.app.push_screen(FlagDialog(current.reason if current else None), written)
 
-    @staticmethod
-    def _flag_change(current: FlagInfo | None, reason: str) -> Change | Refused:
+    def _flag_change(self, current: FlagInfo | None, reason: str) -> Change | Refused:
         """The change a reason typed in the dialog asks for: a flag, a new reason, or (an
         empty reason on a flagged document) the flag removed."""
         if not reason.strip():
@@ -219,7 +234,7 @@ class AnnotateScreen(EditingScreen):
                 store.unflag_document(annotation)
                 return store.get_annotation(annotation)
 
-            return Change("flag removed", unflag)
+            return Change("flag removed", self._reading_flag(unflag))
         try:
             text = check_reason(reason)
         except WorkbenchError as exc:
@@ -231,4 +246,4 @@ class AnnotateScreen(EditingScreen):
             store.flag_document(annotation, text)
             return store.get_annotation(annotation)
 
-        return Change(f"flagged for the reviewer: {text}", flag)
+        return Change(f"flagged for the reviewer: {text}", self._reading_flag(flag))
