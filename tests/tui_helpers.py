@@ -3,6 +3,7 @@ and three annotators' work to review."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from helpers import SMALL_TEXTS
@@ -13,11 +14,15 @@ from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.annotate import AnnotateScreen
 
 SIZE = (120, 36)
+PATIENCE_S = 15.0
+"""How long a test waits for the app: generous, as CI shares two cores with PostgreSQL and
+other workers (the condition is checked every 20 ms, so a fast app is not slowed)."""
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
     """Let the app run until ``condition`` holds (database writes happen in a thread)."""
-    for _ in range(200):
+    deadline = time.monotonic() + PATIENCE_S
+    while time.monotonic() < deadline:
         await pilot.pause(0.02)
         if condition():
             return

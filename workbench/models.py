@@ -9,7 +9,7 @@ from typing import Final
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """Bumped whenever the tables change; a database of another version is migrated or refused."""
 
 STATUSES: Final = ("todo", "in_progress", "done", "skipped")
@@ -252,4 +252,25 @@ class Decision(SQLModel, table=True):
     annotator_id: int = Field(sa_column=_fk("annotator.id", index=False))
     decision: str = Field(max_length=16)
     span_id: int | None = None
+    at: float = Field(default_factory=now)
+
+
+MAX_FLAG_REASON_LENGTH: Final = 500
+"""The longest reason a flag may give, in characters (one line, shown in the review queue)."""
+
+
+class Flag(SQLModel, table=True):
+    """An annotator's flag on a document for the reviewer, with a short reason: one per
+    annotator and document; only that annotator and reviewers ever see it (blind)."""
+
+    __tablename__ = "flag"
+    __table_args__ = (
+        Index("ux_flag_document_annotator", "document_id", "annotator_id", unique=True),
+        Index("ix_flag_annotator", "annotator_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(sa_column=_fk("document.id", index=False))
+    annotator_id: int = Field(sa_column=_fk("annotator.id", index=False))
+    reason: str = Field(sa_type=Text)
     at: float = Field(default_factory=now)

@@ -17,6 +17,7 @@ def status_data(store: Store) -> dict[str, Any]:
     documents = store.count_documents()
     return {
         "documents": documents,
+        "flagged": store.flagged_count(),
         "annotators": {
             stats.name: {
                 "role": stats.role,
@@ -38,6 +39,8 @@ def print_status(data: dict[str, Any], database: str, console: Console | None = 
     total = data["documents"]
     # Names come from users and files: shown as plain text, never read as Rich markup.
     console.print(Text.assemble((str(total), "bold"), f" documents in {database}"))
+    if data.get("flagged"):
+        console.print(f"{data['flagged']} flagged for review (workbench review lists them first)")
     if not data["annotators"]:
         console.print("No annotations yet.")
         return

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from workbench.store.flags import FlagInfo
 from workbench.store.records import AnnotationInfo, SpanInfo
 from workbench.voting import majority_topics, plurality
 
@@ -168,3 +169,21 @@ def majority_plan(votes: Votes, gold: AnnotationInfo) -> MajorityPlan:
     stance = votes.document_stance()[0] if gold.stance is None else None
     topics = votes.document_topics() if not gold.topics else ()
     return MajorityPlan(spans, stance, topics)
+
+
+def flagged_first(queue: Sequence[str], flags: Iterable[FlagInfo]) -> list[str]:
+    """The review order: the documents annotators flagged first (the earliest flag first),
+    whether or not anyone marked them done, then the rest of ``queue`` in its order (most
+    disagreement first)."""
+    flagged = list(dict.fromkeys(flag.document for flag in sorted(flags, key=lambda f: f.at)))
+    taken = set(flagged)
+    return [*flagged, *(name for name in queue if name not in taken)]
+
+
+def flag_notes(flags: Iterable[FlagInfo]) -> dict[str, str]:
+    """Per flagged document, who flagged it and why, one line: ``alice: unclear quote;
+    bob: two stances``."""
+    notes: dict[str, list[str]] = {}
+    for flag in sorted(flags, key=lambda f: (f.at, f.annotator)):
+        notes.setdefault(flag.document, []).append(f"{flag.annotator}: {flag.reason}")
+    return {name: "; ".join(parts) for name, parts in notes.items()}

@@ -61,6 +61,7 @@ TAKEN_KEYS: dict[LabelKind, dict[str, str]] = {
                 "r": "Reject",
                 "v": "Suggestions",
                 "*": "Occurrences",
+                "f": "Flag for the reviewer",
             }.items()
         },
         **{

@@ -8,13 +8,12 @@ import re
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual import keys as textual_keys
 from textual.binding import Binding
-from textual.pilot import Pilot
+from tui_helpers import until
 
 from workbench.errors import WorkbenchError
 from workbench.scheme import KINDS, TAKEN_KEYS, LabelKind, default_scheme, parse_scheme
@@ -43,14 +42,6 @@ WHERE_USED: dict[LabelKind, tuple[type, ...]] = {
     "stance": (LabelChooser, WorkbenchApp),
     "topics": (LabelChooser, WorkbenchApp),
 }
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    for _ in range(200):
-        await pilot.pause(0.02)
-        if condition():
-            return
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def screen_text(app: WorkbenchApp) -> str:

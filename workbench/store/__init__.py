@@ -8,6 +8,7 @@ from pathlib import Path
 from workbench.scheme import Scheme, default_scheme, load_scheme
 from workbench.store.documents import DocumentStore, text_hash
 from workbench.store.engine import DEFAULT_URL, ENV_DB, Database, describe, initialise, resolve_url
+from workbench.store.flags import FlagInfo, FlagStore
 from workbench.store.records import (
     AnnotationInfo,
     AnnotatorInfo,
@@ -37,6 +38,7 @@ __all__ = [
     "Database",
     "DocumentData",
     "DocumentRow",
+    "FlagInfo",
     "ImportSummary",
     "NewAnnotation",
     "NewDocument",
@@ -53,7 +55,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentStore, SuggestionStore):
+class Store(DocumentStore, SuggestionStore, FlagStore):
     """Documents, annotators, annotations and spans in one database, under one scheme."""
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from workbench.store.core import (
     span_state,
     spans_of,
 )
+from workbench.store.flags import FLAG_ENTITY, restore_flag
 from workbench.store.records import AnnotationInfo, AnnotatorInfo, NewSpan, SpanInfo, UndoResult
 
 SPAN_FIELDS = ("start", "end", "token_start", "token_end", "label", "stance", "topics")
@@ -542,6 +543,8 @@ class AnnotationStore(StoreBase):
                 self._restore_span(session, annotation, event.entity_id, expected, target)
             elif event.entity == "decision":
                 _restore_decision(session, annotation, event.entity_id, expected, target)
+            elif event.entity == FLAG_ENTITY:
+                restore_flag(session, annotation, event.entity_id, expected, target)
             else:
                 current = _annotation_state(annotation, expected or {})
                 if current != expected:
@@ -668,6 +671,10 @@ def _describe(action: str, before: dict[str, Any] | None, after: dict[str, Any] 
         what = action.removeprefix("span.")
         return (
             f"{what} of {state.get('label', 'span')} span {state.get('start')}-{state.get('end')}"
+        )
+    if action.startswith("flag."):
+        return {"flag.set": "the flag", "flag.change": "the flag's new reason"}.get(
+            action, "removing the flag"
         )
     if action.startswith("suggestion."):
         return f"{action.removeprefix('suggestion.')} of a suggestion"

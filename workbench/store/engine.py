@@ -232,6 +232,8 @@ class Database:
         self.url = url
         self.name = describe(url)
         self.engine = make_engine(url)
+        self.absent_tables: frozenset[str] = frozenset()
+        """Tables an upgrade this process may not run would add: read as empty until then."""
 
     @property
     def read_only(self) -> bool:
@@ -307,6 +309,7 @@ def initialise(db: Database) -> None:
             if not (_refused_write(exc) and _readable_before_upgrade(version)):
                 raise
             not_yet = _added_since(version)
+            db.absent_tables = frozenset(not_yet)
     missing = ours - set(inspect(db.engine).get_table_names()) - not_yet
     if missing:
         raise DatabaseError(
@@ -396,6 +399,7 @@ class Migration(NamedTuple):
 
 
 SUGGESTION_TABLES = ("suggestion", "decision")
+V4_TABLES = ("flag",)
 
 
 def _adding(tables: tuple[str, ...], why: str) -> Callable[[Session], None]:
@@ -416,6 +420,11 @@ MIGRATIONS: dict[int, Migration] = {
         _adding(SUGGESTION_TABLES, "Version 3 adds suggestions and each annotator's decisions."),
         same_tables=False,
         adds=SUGGESTION_TABLES,
+    ),
+    3: Migration(
+        _adding(V4_TABLES, "Version 4 adds flags: documents an annotator flags for review."),
+        same_tables=False,
+        adds=V4_TABLES,
     ),
 }
 """Schema version N -> how to bring a database from N to N + 1."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.console import Console
@@ -17,11 +18,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.agreement.report import FIELDS, agreement_report, print_agreement
-from workbench.store import AnnotatorInfo, Store
+from workbench.review import flag_notes, flagged_first
+from workbench.store import AnnotatorInfo, FlagInfo, Store
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.compare import CompareScreen
 from workbench.tui.screens.documents import STATUS_LOOK
 from workbench.tui.screens.editing import NARROW_BELOW
+from workbench.tui.screens.parts import fit_words
 from workbench.tui.typeahead import Settled
 
 
@@ -69,6 +72,8 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         """Document ids by name (the report names them)."""
         self._queue: list[str] = []
         """The names in the queue's rows, in order."""
+        self._flags: dict[str, str] = {}
+        """Who flagged each flagged document and why."""
         self._failed = False
         self._opening = False
         """A document was asked for and its screen is not up yet."""
@@ -79,7 +84,11 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         # it is what a reviewer needs first and its columns get the whole width.
         with Container(id="agreement-body"):
             with Vertical(id="agreement-queue"):
-                yield Static("Review queue: most disagreement first", classes="heading")
+                yield Static(
+                    "Review queue: flagged first, then most disagreement",
+                    classes="heading",
+                    id="agreement-heading",
+                )
                 yield _Queue(id="agreement-documents", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="agreement-figures"):
                 yield Static("Computing agreement…", id="agreement-text")
@@ -91,6 +100,7 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         table.add_column("document", key="document")
         if self._gold is not None:
             table.add_column("gold", key="gold")
+        table.add_column("flagged by", key="flag")
         table.add_columns("disagreement", "worst", *FIELDS)
         table.focus()
         self.load()
@@ -125,7 +135,9 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         """Compute the report off the UI thread (seconds for a large corpus)."""
         report = agreement_report(self.store)
         ids = {row.name: row.id for row in self.store.list_documents()}
-        self.app.call_from_thread(self._show, report, ids, self._gold_statuses())
+        # Every annotator's flags: this screen is a reviewer's (annotators never see it).
+        flags = self.store.flags()
+        self.app.call_from_thread(self._show, report, ids, self._gold_statuses(), flags)
 
     @property
     def busy(self) -> bool:
@@ -140,7 +152,13 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
     def _settled(self) -> None:
         self.post_message(Settled())
 
-    def _show(self, report: dict[str, Any], ids: dict[str, int], gold: dict[str, str]) -> None:
+    def _show(
+        self,
+        report: dict[str, Any],
+        ids: dict[str, int],
+        gold: dict[str, str],
+        flagged: Sequence[FlagInfo] = (),
+    ) -> None:
         self._report = report
         self._ids = ids
         self._render_figures()
@@ -163,11 +181,17 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         for row in report.get("uncompared", []):
             alone = Text(f"only {row['annotator']}", style="dim")
             cells.append(("–", alone, *("–" for _ in FIELDS)))
-        for name, figures in zip(self._queue, cells, strict=True):
+        by_name = dict(zip(self._queue, cells, strict=True))
+        flags = self._flags = flag_notes(flagged)
+        # Flagged documents first (an annotator asked for a look), done by anyone or not.
+        self._queue = flagged_first(self._queue, flagged)
+        not_done = ("–", Text("not done", style="dim"), *("–" for _ in FIELDS))
+        for name in self._queue:
             table.add_row(
                 Text(name),
                 *([_gold_cell(gold.get(name))] if self._gold is not None else []),
-                *figures,
+                _flag_cell(flags.get(name)),
+                *by_name.get(name, not_done),
                 key=name,
             )
         self._settled()
@@ -221,9 +245,30 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         self._opening = True  # keys typed next are for the review screen: held until it is up
         self.post_message(self.ReviewRequested(self._ids[name], queue))
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted document's flags, whole, over the queue."""
+        note = self._flags.get(event.row_key.value or "")
+        heading = self.query_one("#agreement-heading", Static)
+        width = max(heading.size.width - 2, 20)  # one line: the table stays where it is
+        heading.update(
+            Text(fit_words(f"⚑ {note}", width), style="bold yellow")
+            if note
+            else Text("Review queue: flagged first, then most disagreement")
+        )
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_review()
+
+
+FLAG_CELL = 32
+"""Cells of a row's flags (who and why) in the queue; the highlighted row's show whole."""
+
+
+def _flag_cell(note: str | None) -> Text:
+    if note is None:
+        return Text("")
+    return Text(fit_words(f"⚑ {note}", FLAG_CELL), style="bold yellow")
 
 
 def _gold_cell(status: str | None) -> Text:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
+from textual import work
 from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker, WorkerState
 
-from workbench.session import AnnotationSession, Outcome, Refused
-from workbench.store import AnnotationInfo, AnnotatorInfo, Store, SuggestionInfo
+from workbench.errors import WorkbenchError
+from workbench.session import AnnotationSession, Change, Outcome, Refused, Written
+from workbench.store import AnnotationInfo, AnnotatorInfo, FlagInfo, Store, SuggestionInfo
+from workbench.store.flags import check_reason
 from workbench.tui.screens.editing import EditingScreen
+from workbench.tui.screens.flag import FlagDialog
 
 
 def read_session(store: Store, annotator: AnnotatorInfo, document_id: int) -> AnnotationSession:
@@ -61,6 +69,7 @@ class AnnotateScreen(EditingScreen):
             show=False,
             id="annotate.occurrences",
         ),
+        Binding("f", "flag", "Flag", id="annotate.flag", tooltip="Flag for the reviewer"),
     ]
     show_suggestions = True
     """Whether pending suggestions are drawn (v toggles; ``--no-suggestions`` starts without,
@@ -82,6 +91,10 @@ class AnnotateScreen(EditingScreen):
         self.annotator = annotator
         """Whose annotation this is: only their labels are shown or changed."""
         self.document_id = document_id
+        self.flag: FlagInfo | None = None
+        """This annotator's own flag on the document (never another's), once read."""
+        self._flag_known = False
+        """The flag has been read since the document was opened."""
 
     # -- suggestions --------------------------------------------------------------------------
 
@@ -188,8 +201,111 @@ class AnnotateScreen(EditingScreen):
     def _loaded(self) -> None:
         super()._loaded()
         assert self.document is not None
+        self.read_flag()
         self.sub_title = f"{self.document.name} · {self.annotator.name}"
         resume = self.session.resume_span  # back where the annotator left off
         if resume is not None:
             self._view.focus_span(resume)
             self._show_focus()
+
+    # -- flags --------------------------------------------------------------------------------
+
+    class FlagRead(Message):
+        """This annotator's flag on the document as it now is (read after a change to it)."""
+
+        def __init__(self, flag: FlagInfo | None) -> None:
+            super().__init__()
+            self.flag = flag
+
+    @property
+    def busy(self) -> bool:
+        """Also while the flag is first read: ``f`` typed ahead must find it as it is."""
+        return super().busy or not self._flag_known
+
+    @work(thread=True, exit_on_error=False, group="flag", name="read-flag")
+    def read_flag(self) -> None:
+        """Read this annotator's flag on the document (only their own: blind)."""
+        annotation = self.session.state
+        flag = self.store.flag_of(annotation.id) if annotation is not None else None
+        self.app.call_from_thread(self._flag_read, flag)
+
+    def _flag_read(self, flag: FlagInfo | None) -> None:
+        first, self._flag_known = not self._flag_known, True
+        self._show_flag(flag)
+        if first and flag is not None:  # opened on a flagged document: say so once
+            self._status(f"flagged for the reviewer: {flag.reason} (f changes or removes it)")
+        self._settled()
+
+    def _show_flag(self, flag: FlagInfo | None) -> None:
+        self.flag = flag
+        if self.document is not None:
+            mark = " · ⚑ flagged" if flag is not None else ""
+            self.sub_title = f"{self.document.name} · {self.annotator.name}{mark}"
+
+    def on_annotate_screen_flag_read(self, message: AnnotateScreen.FlagRead) -> None:
+        self._show_flag(message.flag)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed first read of the flag (the error is shown) stops holding keys for it."""
+        if event.state == WorkerState.ERROR and event.worker.name == "read-flag":
+            self._flag_known = True
+            self._settled()
+
+    def make(self, outcome: Outcome) -> bool:
+        # An undo or a redo may take a flag back or bring it again: the flag is read after it.
+        if isinstance(outcome, Change) and outcome.description in ("undo", "redo"):
+            outcome = replace(outcome, write=self._reading_flag(outcome.write))
+        return super().make(outcome)
+
+    def _reading_flag(
+        self, write: Callable[[Store, int], Written]
+    ) -> Callable[[Store, int], Written]:
+        """``write``, then a read of the flag, in the writer thread: its message arrives
+        before the one that says the change is saved, so keys held until then find the flag
+        as the change left it."""
+
+        def job(store: Store, annotation: int) -> Written:
+            result = write(store, annotation)
+            self.post_message(self.FlagRead(store.flag_of(annotation)))
+            return result
+
+        return job
+
+    def action_flag(self) -> None:
+        """Flag the document for the reviewer with a reason, or change or remove the flag."""
+        if self.annotation is None:
+            return
+        current = self.flag
+
+        def written(reason: str | None) -> None:
+            if reason is None:
+                self._status("flag unchanged" if current else "not flagged")
+            else:
+                self.make(self._flag_change(current, reason))
+
+        self.app.push_screen(FlagDialog(current.reason if current else None), written)
+
+    def _flag_change(self, current: FlagInfo | None, reason: str) -> Change | Refused:
+        """The change a reason typed in the dialog asks for: a flag, a new reason, or (an
+        empty reason on a flagged document) the flag removed."""
+        if not reason.strip():
+            if current is None:
+                return Refused("not flagged: a flag needs a reason (why should the reviewer look?)")
+
+            def unflag(store: Store, annotation: int) -> AnnotationInfo:
+                store.unflag_document(annotation)
+                return store.get_annotation(annotation)
+
+            return Change("flag removed", self._reading_flag(unflag))
+        try:
+            text = check_reason(reason)
+        except WorkbenchError as exc:
+            return Refused(str(exc))
+        if current is not None and current.reason == text:
+            return Refused("the flag's reason is unchanged")
+
+        def flag(store: Store, annotation: int) -> AnnotationInfo:
+            store.flag_document(annotation, text)
+            return store.get_annotation(annotation)
+
+        return Change(f"flagged for the reviewer: {text}", self._reading_flag(flag))
