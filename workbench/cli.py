@@ -781,3 +781,4 @@ def main() -> None:
 
 # Commands defined in workbench/commands/ register on `app` as they are imported; they import
 # only Typer and this module at the top, so `workbench --help` stays fast.
+from workbench.commands import train as _train  # noqa: E402, F401
