@@ -4,6 +4,7 @@ on the stored tokens; and the uncertainty order that ranks documents by them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_train import reports, tiny  # noqa: F401 (the fixture)
@@ -34,7 +35,8 @@ def test_model_suggestions_are_its_predictions_on_the_stored_tokens(
     assert summary.source == "model:m1" and summary.added > 0
     # The same pipeline by hand, over Docs of the stored tokens: the same spans and scores.
     nlp = spacy.load(models / "m1")
-    nlp.get_pipe("spancat").cfg["threshold"] = 0.0
+    spancat: Any = nlp.get_pipe("spancat")
+    spancat.cfg["threshold"] = 0.0
     first = trained.document(trained.document_by_name("r000"))
     doc = nlp(first.tokens.to_doc(nlp.vocab, first.text))
     group = doc.spans["claim_type"]
