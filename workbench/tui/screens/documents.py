@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from workbench.find import content_query, documents_containing
 from workbench.store import AnnotatorInfo, DocumentRow, Store
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.entry import Field
@@ -51,7 +52,8 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
     ]
 
     filter_text: reactive[str] = reactive("")
-    """The text typed in the filter box: names containing it (case-insensitive) are shown."""
+    """The text typed in the filter box: names containing it (case-insensitive) are shown;
+    after a leading ``/``, documents whose text contains it."""
 
     class OpenRequested(Message):
         """The annotator asked to open a document."""
@@ -81,7 +83,8 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             yield Static("", id="documents-summary")
             yield ProgressBar(total=1, show_eta=False, id="documents-bar")
         yield Field(
-            placeholder="type to filter by name · ↑↓ choose · enter opens", id="documents-filter"
+            placeholder="type to filter by name, /text by content · ↑↓ choose · enter opens",
+            id="documents-filter",
         )
         yield DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -136,10 +139,18 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
     @work(thread=True, group="documents", exclusive=True, exit_on_error=False)
     def load(self, generation: int) -> None:
         """Read the page of documents and the progress figures (off the UI thread)."""
-        rows = self.store.list_documents(
-            self.annotator.id, search=self.filter_text, limit=LIST_LIMIT
-        )
-        matching = self.store.count_documents(self.filter_text)
+        content = content_query(self.filter_text)  # "/words": the texts that hold them
+        if content:
+            held = set(documents_containing(self.store, content))
+            every = self.store.list_documents(self.annotator.id)
+            rows = [row for row in every if row.id in held][:LIST_LIMIT]
+            matching = len(held)
+        else:
+            rows = self.store.list_documents(
+                self.annotator.id, search="" if content == "" else self.filter_text,
+                limit=LIST_LIMIT,
+            )  # fmt: skip
+            matching = self.store.count_documents("" if content == "" else self.filter_text)
         stats = next(
             (s for s in self.store.annotator_stats() if s.name == self.annotator.name), None
         )
