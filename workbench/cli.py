@@ -182,6 +182,13 @@ def annotate(
     min_score: Annotated[
         str, typer.Option(help="What A accepts: pending suggestions scoring at least this.")
     ] = "0.5",
+    order: Annotated[
+        str,
+        typer.Option(
+            help="The document list's order: name, or uncertain (the latest model's least"
+            " sure documents first: smallest mean |score - 0.5| of its suggestions)."
+        ),
+    ] = "name",
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:
@@ -191,6 +198,8 @@ def annotate(
     threshold = _number(min_score, "--min-score", float, "a score from 0 to 1")
     if not 0 <= threshold <= 1:
         raise fail(f"--min-score {min_score}: use a score from 0 to 1")
+    if order not in ("name", "uncertain"):
+        raise fail(f"--order {order!r}: use name or uncertain")
     # Start-up allocates hundreds of thousands of objects that live as long as the process
     # (modules, classes, tables); collecting while they pile up finds nothing and costs about
     # 0.1 s. So no collection until they are made, then they are frozen out of the collector's
@@ -206,6 +215,7 @@ def annotate(
             scheme,
             suggestions=not no_suggestions,
             min_score=threshold,
+            order=order,
         )
     finally:
         gc.enable()
@@ -244,6 +254,7 @@ def _run_tui(
     review: bool = False,
     suggestions: bool = True,
     min_score: float = 0.5,
+    order: str = "name",
 ) -> None:
     from workbench.models import GOLD
     from workbench.tui.config import check_keymap, load_config
@@ -284,6 +295,10 @@ def _run_tui(
         typer.echo(f"imported {len(summary.imported)} documents", err=True)
     if doc is not None:
         store.document_by_name(doc)  # a clear error now rather than inside the TUI
+    if order == "uncertain":
+        from workbench.train.uncertainty import uncertainty
+
+        uncertainty(store)  # no model suggestions yet: a clear error now
     tui = WorkbenchApp(
         store,
         annotator=annotator,
@@ -293,6 +308,7 @@ def _run_tui(
         review=review,
         suggestions=suggestions,
         min_score=min_score,
+        order=order,
     )
     gc.freeze()
     gc.enable()

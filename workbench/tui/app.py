@@ -79,9 +79,12 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         review: bool = False,
         suggestions: bool = True,
         min_score: float = 0.5,
+        order: str = "name",
     ) -> None:
         """``review``: adjudicate (``workbench review``): the home screen is the review queue
-        and documents open on the gold annotation; the person named is a reviewer."""
+        and documents open on the gold annotation; the person named is a reviewer.
+        ``order``: the document list's order, ``name`` or ``uncertain`` (see
+        :mod:`workbench.train.uncertainty`)."""
         super().__init__()
         self.store = store
         """The database every screen reads and writes (always from worker threads)."""
@@ -96,6 +99,7 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         self._config = config or TuiConfig()
         self._suggestions = suggestions
         self._min_score = min_score
+        self._order = order
         self.typeahead = TypeAhead(self)
         """Keys typed ahead of a screen that is not ready for them."""
 
@@ -205,7 +209,7 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         self.annotator = annotator
         from workbench.tui.screens.documents import DocumentsScreen
 
-        documents = DocumentsScreen(self.store, annotator)
+        documents = DocumentsScreen(self.store, annotator, order=self._order)
         if isinstance(self.screen, AnnotatorScreen):
             self.switch_screen(documents)
         else:
@@ -219,30 +223,36 @@ class WorkbenchApp(ShowsWorkerErrors, App[None]):
         if any(isinstance(screen, DocumentsScreen) for screen in self.screen_stack):
             self.pop_screen()
         elif self.annotator is not None:
-            self.switch_screen(DocumentsScreen(self.store, self.annotator))
+            self.switch_screen(DocumentsScreen(self.store, self.annotator, order=self._order))
 
     def on_documents_screen_open_requested(self, message: DocumentsScreen.OpenRequested) -> None:
-        self.open_document(message.document_id)
+        self.open_document(message.document_id, order=message.order)
 
     def on_open_requested(self, message: OpenRequested) -> None:
         """Done, skip, next or previous chose another document (in the same order)."""
         if self._review:
             self.open_review(message.document_id, message.order)
         else:
-            self.open_document(message.document_id)
+            self.open_document(message.document_id, order=message.order)
 
     def on_back_requested(self, _message: BackRequested) -> None:
         self.back_to_list()
 
-    def open_document(self, document_id: int, session: AnnotationSession | None = None) -> None:
+    def open_document(
+        self,
+        document_id: int,
+        session: AnnotationSession | None = None,
+        order: tuple[int, ...] | None = None,
+    ) -> None:
         """Show a document for annotation (replacing one already open); ``session``: one
-        already read (see :func:`read_session`)."""
+        already read (see :func:`read_session`); ``order``: the documents done and n/p
+        follow (None: all, by name)."""
         if self.annotator is None:
             return
         if self._review:
             self.open_review(document_id)
             return
-        screen = AnnotateScreen(self.store, self.annotator, document_id, session)
+        screen = AnnotateScreen(self.store, self.annotator, document_id, session, order=order)
         screen.allow_suggestions = self._suggestions
         screen.min_score = self._min_score
         if isinstance(self.screen, AnnotateScreen):

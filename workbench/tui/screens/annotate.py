@@ -84,10 +84,11 @@ class AnnotateScreen(EditingScreen):
         annotator: AnnotatorInfo,
         document_id: int,
         session: AnnotationSession | None = None,
+        order: tuple[int, ...] | None = None,
     ) -> None:
         """``session``: one already read (see :func:`read_session`); else it is read when
-        the screen is mounted."""
-        super().__init__(session or AnnotationSession(store, annotator, document_id))
+        the screen is mounted. ``order``: the documents done and n/p follow (None: all)."""
+        super().__init__(session or AnnotationSession(store, annotator, document_id), order=order)
         self.annotator = annotator
         """Whose annotation this is: only their labels are shown or changed."""
         self.document_id = document_id

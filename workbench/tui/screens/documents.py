@@ -58,13 +58,20 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
     class OpenRequested(Message):
         """The annotator asked to open a document."""
 
-        def __init__(self, document_id: int) -> None:
+        def __init__(self, document_id: int, order: tuple[int, ...] | None = None) -> None:
             super().__init__()
             self.document_id = document_id
             """The document to open."""
+            self.order = order
+            """The documents done and n/p follow (the list's order), or None: all, by name."""
 
-    def __init__(self, store: Store, annotator: AnnotatorInfo) -> None:
+    def __init__(self, store: Store, annotator: AnnotatorInfo, *, order: str = "name") -> None:
+        """``order``: ``name``, or ``uncertain``: the latest model's least sure documents
+        first, with their mean margin shown (see :mod:`workbench.train.uncertainty`)."""
         super().__init__()
+        self.order = order
+        """How the documents are listed: by name, or least sure first."""
+        self._margins: dict[int, float] = {}
         self.store = store
         """Where the documents live."""
         self.annotator = annotator
@@ -98,6 +105,8 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         table.add_column("status", key="status", width=14)
         table.add_column("spans", key="spans")
         table.add_column("tokens", key="tokens")
+        if self.order == "uncertain":
+            table.add_column("margin", key="margin")
         self.query_one(Field).focus()
 
     def on_screen_resume(self) -> None:
@@ -155,6 +164,13 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             (s for s in self.store.annotator_stats() if s.name == self.annotator.name), None
         )
         total = self.store.count_documents()
+        if self.order == "uncertain":
+            from workbench.train.uncertainty import uncertainty
+
+            ranking = uncertainty(self.store)
+            by_id = {row.id: row for row in rows}
+            rows = [by_id[i] for i in ranking.order([row.id for row in rows])]
+            self._margins = ranking.margins
         self.app.call_from_thread(
             self._show,
             generation,
@@ -194,12 +210,19 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
                 Text(label, style=style),
                 Text(str(row.spans), justify="right"),
                 Text(f"{row.n_tokens:,}", justify="right"),
+                *self._margin_cell(row.id),
                 key=str(row.id),
             )
         target = self._preselect()
         if target is not None:
             table.move_cursor(row=target)
         self._settled()
+
+    def _margin_cell(self, document_id: int) -> list[Text]:
+        if self.order != "uncertain":
+            return []
+        margin = self._margins.get(document_id)
+        return [Text("–" if margin is None else f"{margin:.3f}", justify="right")]
 
     def _preselect(self) -> int | None:
         """The row of the next unfinished document (after the one opened last)."""
@@ -240,4 +263,5 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         document_id = self._rows[table.cursor_row].id
         self.last_opened = document_id
         self._opening = True
-        self.post_message(self.OpenRequested(document_id))
+        order = tuple(row.id for row in self._rows) if self.order == "uncertain" else None
+        self.post_message(self.OpenRequested(document_id, order))
