@@ -86,6 +86,9 @@ class Change:
     """It finishes the document (done, skip): the shell opens the next one once it is saved."""
     suggests: bool = False
     """It stores suggestions: the session reads the document's suggestions again after it."""
+    decides: tuple[int, str] | None = None
+    """The one suggestion it decides and how (``accepted``, ``rejected``): the session marks
+    its copy so, rather than reading every suggestion of the document again."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,9 @@ class AnnotationSession:
 
         def job() -> Saved:
             result = change.write(self.store, annotation_id)
-            if self.suggestions or change.suggests:  # a decision made or undone, or new ones
+            if change.decides is not None:
+                self.suggestions = _decided(self.suggestions, *change.decides)
+            elif self.suggestions or change.suggests:  # a decision undone, or new suggestions
                 self.suggestions = self.store.suggestions(self.document_id, self.annotator.id)
             if isinstance(result, UndoResult):  # undo and redo say what they did
                 return Saved(change, self.store.get_annotation(annotation_id), result.description)
@@ -449,7 +454,9 @@ class AnnotationSession:
             return store.get_annotation(annotation)
 
         verb = "accepted" if accept else "rejected"
-        return Change(f"{verb} the {suggestion.label} suggestion", write)
+        return Change(
+            f"{verb} the {suggestion.label} suggestion", write, decides=(suggestion_id, verb)
+        )
 
     def accept_all_suggestions(self, min_score: float) -> Outcome:
         """Accept every pending span suggestion scoring at least ``min_score`` (one without a
@@ -650,6 +657,14 @@ def occurrences(text: str, tokens: Tokenization, span: SpanInfo) -> list[tuple[i
         else:
             index += 1
     return found
+
+
+def _decided(
+    suggestions: list[SuggestionInfo], suggestion_id: int, decision: str
+) -> list[SuggestionInfo]:
+    """The suggestions with one of them decided (a new list: the cursor's cache of pending
+    ones is keyed on the list)."""
+    return [replace(s, decision=decision) if s.id == suggestion_id else s for s in suggestions]
 
 
 def _merge(annotation: AnnotationInfo, span: SpanInfo, *, removes: bool) -> AnnotationInfo:

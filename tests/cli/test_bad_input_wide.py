@@ -39,12 +39,13 @@ def no_tui(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def database(backend_url: str) -> str:
-    """The three small documents and one annotation (a span, a stance, a topic) by ``ann``."""
+    """The three small documents and one annotation by ``ann``: a span, stance, topic, flag."""
     store = open_store(backend_url)
     store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
     annotation = store.annotation(store.document_by_name("summit"), store.annotator("ann").id)
     store.add_span(annotation.id, 0, 2, "OPINION", topics=["ENERGY"])
     store.set_stance(annotation.id, "MIXED")
+    store.flag_document(annotation.id, "is the quote right?")
     summit = store.document_by_name("summit")
     store.add_suggestions("patterns:claims", [NewSuggestion(summit, "FACT", start=0, end=2)])
     (suggestion,) = store.suggestions(summit)

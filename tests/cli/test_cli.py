@@ -87,7 +87,7 @@ def test_import_seeds_then_status_table(workdir: Path) -> None:
     assert status.exit_code == 0
     assert status.stdout.splitlines() == [f"5 documents in {DEFAULT_DB}", "No annotations yet."]
     assert status.stderr == ""
-    assert status_json() == {"documents": 5, "annotators": {}}
+    assert status_json() == {"documents": 5, "annotators": {}, "flagged": 0}
 
 
 def test_reimport_reports_the_skipped_documents(workdir: Path) -> None:
@@ -109,7 +109,7 @@ def test_status_json_has_the_documented_shape(workdir: Path) -> None:
     # bob's line of summit adds his labels to it: no skip (issue 11.6)
     assert "imported 3 documents, 3 annotations with 3 spans, skipped 0" in result.stderr
     data = status_json()
-    assert set(data) == {"documents", "annotators"}
+    assert set(data) == {"documents", "annotators", "flagged"}  # flagged: issue 15.6
     assert data["documents"] == 3
     assert list(data["annotators"]) == ["alice", "bob"]
     required = {"done", "in_progress", "skipped", "spans"}
@@ -476,7 +476,7 @@ def test_console_script_imports_and_reports(workdir: Path) -> None:
     assert "imported 5 documents" in imported.stderr
     status = run_module("status", "--json", cwd=workdir)
     assert status.returncode == 0, status.stderr
-    assert json.loads(status.stdout) == {"documents": 5, "annotators": {}}
+    assert json.loads(status.stdout) == {"documents": 5, "annotators": {}, "flagged": 0}
     write(workdir / "empty.txt", b"")
     failed = run_module("import", "empty.txt", cwd=workdir)
     assert failed.returncode == 1

@@ -188,3 +188,35 @@ def test_review_steps_through_candidates_and_accepts_one(store: Store) -> None:
     assert isinstance(review.accept(second), Refused)  # gold has it now
     assert review.step_candidate(1, second, 0) == first
     assert review.accept(None) == Refused("no open span here: j selects the next span gold lacks")
+
+
+def test_the_sessions_suggestions_match_the_database_after_each_decision(
+    session: AnnotationSession, store: Store
+) -> None:
+    from workbench.store import NewSuggestion
+
+    document = store.document_by_name("summit")
+    putin = TEXT.index("Vladimir Putin")
+    store.add_suggestions(
+        "patterns:test",
+        [
+            NewSuggestion(document, "FACT", start=0, end=10, score=0.9),
+            NewSuggestion(document, "QUOTE", start=putin, end=putin + 14),
+        ],
+    )
+    session.open()
+    who = session.annotator.id
+
+    def agrees() -> list[str | None]:
+        assert session.suggestions == store.suggestions(document, who)
+        return [s.decision for s in session.suggestions]
+
+    first, second = session.pending_suggestions
+    saved(session.apply(session.accept_suggestion(first)))
+    assert agrees() == ["accepted", None]
+    saved(session.apply(session.reject_suggestion(second)))
+    assert agrees() == ["accepted", "rejected"] and session.pending_suggestions == []
+    session.apply(session.undo())
+    assert agrees() == ["accepted", None]
+    session.apply(session.redo())
+    assert agrees() == ["accepted", "rejected"]

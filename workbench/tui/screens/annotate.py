@@ -96,6 +96,9 @@ class AnnotateScreen(EditingScreen):
         """This annotator's own flag on the document (never another's), once read."""
         self._flag_known = False
         """The flag has been read since the document was opened."""
+        self._flag_pending = False
+        """The document is loaded and its flag is being read for the first time (a document
+        that failed to load has no flag to wait for: its keys are not held)."""
 
     # -- suggestions --------------------------------------------------------------------------
 
@@ -202,6 +205,7 @@ class AnnotateScreen(EditingScreen):
     def _loaded(self) -> None:
         super()._loaded()
         assert self.document is not None
+        self._flag_pending = not self._flag_known
         self.read_flag()
         self.sub_title = f"{self.document.name} · {self.annotator.name}"
         resume = self.session.resume_span  # back where the annotator left off
@@ -221,7 +225,7 @@ class AnnotateScreen(EditingScreen):
     @property
     def busy(self) -> bool:
         """Also while the flag is first read: ``f`` typed ahead must find it as it is."""
-        return super().busy or not self._flag_known
+        return super().busy or self._flag_pending
 
     @work(thread=True, exit_on_error=False, group="flag", name="read-flag")
     def read_flag(self) -> None:
@@ -231,7 +235,7 @@ class AnnotateScreen(EditingScreen):
         self.app.call_from_thread(self._flag_read, flag)
 
     def _flag_read(self, flag: FlagInfo | None) -> None:
-        first, self._flag_known = not self._flag_known, True
+        first, self._flag_known, self._flag_pending = not self._flag_known, True, False
         self._show_flag(flag)
         if first and flag is not None:  # opened on a flagged document: say so once
             self._status(f"flagged for the reviewer: {flag.reason} (f changes or removes it)")
@@ -249,7 +253,7 @@ class AnnotateScreen(EditingScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed first read of the flag (the error is shown) stops holding keys for it."""
         if event.state == WorkerState.ERROR and event.worker.name == "read-flag":
-            self._flag_known = True
+            self._flag_known, self._flag_pending = True, False
             self._settled()
 
     def make(self, outcome: Outcome) -> bool:
