@@ -566,14 +566,27 @@ def suggest_patterns_command(
 @app.command()
 @user_errors
 def suggestions(
-    ctx: typer.Context, json: JsonOption = False, db: DbOption = None, scheme: SchemeOption = None
+    ctx: typer.Context,
+    json: JsonOption = False,
+    models: Annotated[
+        Path | None,
+        typer.Option(
+            "--models",
+            help="Folder of the trained models (a model source is scored only on documents"
+            " its model was not trained on). Default: $WORKBENCH_MODELS, else models/.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    scheme: SchemeOption = None,
 ) -> None:
     """Per suggestion source and label: made, pending, accepted, edited, rejected, the
     acceptance rate, and precision and recall against gold and each annotator's done work."""
     from workbench.suggestion_report import print_suggestions, suggestion_report
+    from workbench.train.registry import trained_on_by_source
 
     store = open_store(ctx, db, scheme)
-    data = suggestion_report(store)
+    data = suggestion_report(store, trained_on_by_source(store, models))
     if json:
         _print_json(data)
     else:

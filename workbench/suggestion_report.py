@@ -4,6 +4,7 @@ right it was against gold and against each annotator's finished work."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
@@ -20,12 +21,18 @@ Key = tuple[int, str, int | None, int | None]
 """A label on a document: (document id, label, start, end); a document label has no offsets."""
 
 
-def suggestion_report(store: Store) -> dict[str, Any]:
+def suggestion_report(
+    store: Store, trained_on: Mapping[str, set[int] | None] | None = None
+) -> dict[str, Any]:
     """Per source, then per label: suggestions made and still pending (no one decided them);
     decisions accepted, edited (accepted, then changed) and rejected, summed over annotators,
-    with the acceptance rate (accepted or edited, of the decided); and precision and recall
-    of the exact labels against gold's done documents and against each annotator's done ones.
-    """
+    with the acceptance rate (accepted or edited, of the decided); and precision, recall and
+    F1 of the exact labels against gold's done documents and against each annotator's done ones.
+
+    ``trained_on``: per model source, the documents its model was trained on. They are left
+    out of its precision and recall (a model scored on its own training data looks better
+    than it is), and the source says how many were left out; None for a source whose model
+    is gone (its figures then include whatever it was trained on, and say so)."""
     with store.db.read() as session:
         suggestions = session.exec(select(models.Suggestion)).all()
         decided = session.exec(select(models.Decision)).all()
@@ -62,13 +69,25 @@ def suggestion_report(store: Store) -> dict[str, Any]:
     grouped: dict[str, dict[str, list[models.Suggestion]]] = defaultdict(lambda: defaultdict(list))
     for suggestion in suggestions:
         grouped[suggestion.source][suggestion.label].append(suggestion)
+    trained_on = trained_on or {}
     for source, labels in sorted(grouped.items()):
-        rows = {label: _row(items, outcome, truth, covered) for label, items in labels.items()}
+        left_out = trained_on.get(source) or set()
+        seen = {who: documents - left_out for who, documents in covered.items()}
+        rows = {label: _row(items, outcome, truth, seen) for label, items in labels.items()}
         every = [item for items in labels.values() for item in items]
         sources[source] = {
-            "total": _row(every, outcome, truth, covered),
+            "total": _row(every, outcome, truth, seen),
             "labels": dict(sorted(rows.items())),
         }
+        if source in trained_on:
+            gold_done = covered.get(models.GOLD, set())
+            known = trained_on[source]
+            sources[source]["held_out"] = {
+                "model_found": known is not None,
+                "trained_on_documents": None if known is None else len(known),
+                "gold_documents_scored": len(gold_done - (known or set())),
+                "gold_documents_left_out": len(gold_done & (known or set())),
+            }
     return {"sources": sources}
 
 
@@ -102,10 +121,13 @@ def _row(
         }
         real = {key for key in truth[who] if key[0] in documents and key[1] in labels}
         hit = len(made & real)
+        precision = hit / len(made) if made else None
+        recall = hit / len(real) if real else None
         against[who] = {
             "documents": len({key[0] for key in made}),
-            "precision": hit / len(made) if made else None,
-            "recall": hit / len(real) if real else None,
+            "precision": precision,
+            "recall": recall,
+            "f1": _f1(precision, recall),
         }
     row["against"] = against
     return row
@@ -124,11 +146,13 @@ def print_suggestions(data: dict[str, Any], console: Console | None = None) -> N
         table.add_column("label", no_wrap=True)
         for column in ("made", "pending", "accepted", "edited", "rejected", "accept rate"):
             table.add_column(column, justify="right")
-        table.add_column("precision / recall vs gold", justify="right")
+        table.add_column("precision / recall / F1 vs gold", justify="right")
         for label, row in [*figures["labels"].items(), ("all", figures["total"])]:
             gold = row["against"].get(models.GOLD)
             versus = (
-                "–" if gold is None else f"{_share(gold['precision'])} / {_share(gold['recall'])}"
+                "–"
+                if gold is None
+                else " / ".join(_share(gold[k]) for k in ("precision", "recall", "f1"))
             )
             table.add_row(
                 Text(label, style="bold" if label == "all" else ""),
@@ -141,7 +165,24 @@ def print_suggestions(data: dict[str, Any], console: Console | None = None) -> N
                 versus,
             )
         console.print(table)
+        held = figures.get("held_out")
+        if held is not None and held["model_found"]:
+            console.print(
+                f"vs gold on the {held['gold_documents_scored']} gold documents the model was"
+                f" not trained on ({held['gold_documents_left_out']} it trained on left out)"
+            )
+        elif held is not None:
+            console.print(
+                "the model's folder is gone: its figures vs gold may include documents it was"
+                " trained on"
+            )
         console.print()
+
+
+def _f1(precision: float | None, recall: float | None) -> float | None:
+    if precision is None or recall is None:
+        return None
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def _share(value: float | None) -> str:

@@ -4,6 +4,7 @@ lines off a terminal, one error line for too little data, Ctrl+C keeps the best 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,6 +98,24 @@ def test_train_models_and_suggest_model(workdir: Path) -> None:
     assert "model:m1:" in made.stderr and "suggestions stored" in made.stderr
     assert_user_error(invoke("suggest", "model", "nope", env=env), "model 'nope'", "m1")
     assert_user_error(invoke("suggest", "model", "m1", "--min-score", "2", env=env), "--min-score")
+
+    # Honest evaluation (issue 14.5): scored against gold only where the model did not train.
+    assert invoke("suggest", "model", "m1", "--min-score", "0", env=env).exit_code == 0
+    report = orjson.loads(invoke("suggestions", "--json", env=env).stdout)["sources"]["model:m1"]
+    trained, held = listed[0]["train_documents"], listed[0]["dev_documents"]
+    assert report["held_out"] == {
+        "model_found": True,
+        "trained_on_documents": len(trained),
+        "gold_documents_scored": len(held),
+        "gold_documents_left_out": len(trained),
+    }
+    assert report["total"]["against"]["gold"]["documents"] <= len(held)
+    text = invoke("suggestions", env=env).stdout
+    assert f"on the {len(held)} gold documents the model was not trained on" in text
+    shutil.rmtree(workdir / "models" / "m1")
+    report = orjson.loads(invoke("suggestions", "--json", env=env).stdout)["sources"]["model:m1"]
+    assert report["held_out"]["model_found"] is False
+    assert "the model's folder is gone" in invoke("suggestions", env=env).stdout
 
 
 @pytest.mark.slow

@@ -324,11 +324,17 @@ def test_the_report_counts_decisions_and_scores_against_gold(store: Store, summi
         total["rejected"],
     ) == (3, 0, 1, 1, 1)
     assert total["acceptance_rate"] == pytest.approx(2 / 3)
-    assert fact_row["against"]["gold"] == {"documents": 1, "precision": 0.5, "recall": 1.0}
+    assert fact_row["against"]["gold"] == {
+        "documents": 1,
+        "precision": 0.5,
+        "recall": 1.0,
+        "f1": pytest.approx(2 / 3),
+    }
     assert report["labels"]["QUOTE"]["against"]["gold"] == {
         "documents": 1,
         "precision": 1.0,
         "recall": 1.0,
+        "f1": 1.0,
     }
     assert "kim" not in total["against"]  # kim is not done with the document
 

@@ -7,11 +7,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
 from workbench.errors import FieldError, NotFoundError
+
+if TYPE_CHECKING:
+    from workbench.store import Store
 
 MODELS_ENV: Final = "WORKBENCH_MODELS"
 DEFAULT_MODELS: Final = Path("models")
@@ -117,3 +120,38 @@ def list_models(models: Path | None = None) -> list[ModelInfo]:
 def models_data(models: Path | None = None) -> list[dict[str, Any]]:
     """``workbench models --json``: each model's name, folder and ``workbench.json``."""
     return [{"name": m.name, "path": str(m.path), **m.meta} for m in list_models(models)]
+
+
+def trained_on_by_source(store: Store, models: Path | None = None) -> dict[str, set[int] | None]:
+    """Per ``model:NAME`` source with suggestions stored, the ids of the documents its model
+    was trained on (None when its folder is gone), for an evaluation that leaves them out."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from workbench import models as tables
+
+    suggestion, document = tables.Suggestion, tables.Document
+    query = (
+        select(col(suggestion.source))
+        .where(col(suggestion.source).startswith(SOURCE_PREFIX, autoescape=True))
+        .distinct()
+    )
+    with store.db.read() as session:
+        sources = [str(source) for (source,) in session.connection().execute(query)]
+    found: dict[str, set[int] | None] = {}
+    for source in sources:
+        model = model_for_source(source, models)
+        if model is None:
+            found[source] = None
+            continue
+        names = model.train_documents
+        ids: set[int] = set()
+        for start in range(0, len(names), 500):  # bound the IN list
+            chunk = names[start : start + 500]
+            with store.db.read() as session:
+                rows = session.connection().execute(
+                    select(col(document.id)).where(col(document.name).in_(chunk))
+                )
+                ids.update(i for (i,) in rows if i is not None)
+        found[source] = ids
+    return found
