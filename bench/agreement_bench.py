@@ -6,7 +6,9 @@
 # figures are neither 0 nor 1. Then, in the same process: our ``alpha_nominal_matrix`` and
 # ``krippendorff.alpha`` on the same coders x documents stance matrix (best of several runs,
 # values checked equal), the whole report as ``workbench agreement --json`` builds it
-# (``agreement_report`` plus the JSON dump), and the real command in a fresh interpreter.
+# (``agreement_report`` plus the JSON dump), and the real command in a fresh interpreter; then
+# ``workbench report --html`` in a fresh interpreter on the same database, against that command
+# (``report_ratio``, issue 16: at most 2).
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ SLOT = 12
 """Tokens per span slot: each of the 20 spans lives in its own slot, the text is 20 slots."""
 REPEATS = 7
 TARGET_ALPHA_RATIO = 1.5
+TARGET_REPORT_RATIO = 2.0
 VOCABULARY = (
     "Xi Putin Moscow Beijing trade gas pipeline summit talks partners sanctions energy grain"
     " oil yuan ruble border security treaty analysts say expect closer ties the a of and in"
@@ -211,8 +214,19 @@ def main() -> None:
         if json.loads(done.stdout)["stance"]["alpha"] != data["stance"]["alpha"]:
             raise SystemExit("the command's JSON differs from the report's")
 
+        page = Path(tmp) / "report.html"
+        command[-2:] = ["report", "--html", str(page)]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        html_seconds = time.perf_counter() - start
+        html_mb = page.stat().st_size / 1e6
+        if page.read_text(encoding="utf-8").count("<svg") < 4:
+            raise SystemExit("the HTML report has fewer charts than it should")
+
     ratio = ours_seconds / package_seconds
     meets = ratio <= TARGET_ALPHA_RATIO
+    report_ratio = html_seconds / cli_seconds
+    meets_report = report_ratio <= TARGET_REPORT_RATIO
     figures: dict[str, Any] = {
         "n_docs": n,
         "annotators": len(ANNOTATORS),
@@ -230,6 +244,11 @@ def main() -> None:
         "report_json_mb": round(len(payload) / 1e6, 2),
         "cli_seconds": round(cli_seconds, 3),
         "documents_compared": data["documents_compared"],
+        "report_html_seconds": round(html_seconds, 3),
+        "report_html_mb": round(html_mb, 2),
+        "report_ratio": round(report_ratio, 3),
+        "target_report_ratio": TARGET_REPORT_RATIO,
+        "meets_report_target": meets_report,
     }
     rows = [
         ("documents", f"{n:,} x {len(ANNOTATORS)} annotators, {span_count:,} spans"),
@@ -246,6 +265,15 @@ def main() -> None:
         ),
         ("report (in process)", f"{report_seconds:.2f} s, {len(payload) / 1e6:.1f} MB of JSON"),
         ("workbench agreement --json", f"{cli_seconds:.2f} s in a fresh interpreter"),
+        (
+            "workbench report --html",
+            f"{html_seconds:.2f} s in a fresh interpreter, {html_mb:.1f} MB",
+        ),
+        (
+            "report ratio",
+            f"{report_ratio:.3f} report --html / agreement --json (target <="
+            f" {TARGET_REPORT_RATIO}: {'met' if meets_report else 'NOT met'})",
+        ),
     ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
