@@ -16,6 +16,21 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 
+TRAIN_SCHEME = """
+[[claim_type]]
+name = "FACT"
+[[claim_type]]
+name = "STATISTIC"
+[[stance]]
+name = "NEUTRAL"
+[[stance]]
+name = "CRITICAL"
+[[topics]]
+name = "ECONOMY"
+[[topics]]
+name = "ENERGY"
+"""
+"""Two labels of each kind: a scheme small enough for a few documents to train every label."""
 SMALL_TEXTS = {
     "summit": "Xi Jinping met Vladimir Putin in Moscow. Trade rose 26% last year.\n\n"
     'Analysts expect closer ties. "We are partners," Putin said.',

@@ -57,6 +57,18 @@ DocsOption = Annotated[
     str | None,
     typer.Option("--docs", help="Comma list of document names. Default: all.", show_default=False),
 ]
+CompareOption = Annotated[
+    str | None,
+    typer.Option(help="Comma list of annotators to compare. Default: all but gold."),
+]
+ModelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--models",
+        help="Folder of the trained models. Default: $WORKBENCH_MODELS, else models/.",
+        show_default=False,
+    ),
+]
 DocOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -464,10 +476,7 @@ def docs(
 @user_errors
 def agreement(
     ctx: typer.Context,
-    annotators: Annotated[
-        str | None,
-        typer.Option(help="Comma list of annotators to compare. Default: all but gold."),
-    ] = None,
+    annotators: CompareOption = None,
     status: StatusOption = "done",
     documents: DocsOption = None,
     doc: DocOption = None,
@@ -568,15 +577,7 @@ def suggest_patterns_command(
 def suggestions(
     ctx: typer.Context,
     json: JsonOption = False,
-    models: Annotated[
-        Path | None,
-        typer.Option(
-            "--models",
-            help="Folder of the trained models (a model source is scored only on documents"
-            " its model was not trained on). Default: $WORKBENCH_MODELS, else models/.",
-            show_default=False,
-        ),
-    ] = None,
+    models: ModelsOption = None,
     db: DbOption = None,
     scheme: SchemeOption = None,
 ) -> None:

@@ -14,23 +14,11 @@ from pathlib import Path
 import orjson
 import pytest
 from cli_helpers import assert_user_error, invoke
+from helpers import TRAIN_SCHEME
 
 from workbench.store import NewAnnotation, NewDocument, NewSpan, open_store
 
-SCHEME = """
-[[claim_type]]
-name = "FACT"
-[[claim_type]]
-name = "STATISTIC"
-[[stance]]
-name = "NEUTRAL"
-[[stance]]
-name = "CRITICAL"
-[[topics]]
-name = "ECONOMY"
-[[topics]]
-name = "ENERGY"
-"""
+SCHEME = TRAIN_SCHEME
 
 
 def fill(workdir: Path, count: int, *, labelled: int | None = None) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from helpers import TRAIN_SCHEME
 
 from workbench.errors import FieldError, WorkbenchError
 from workbench.export.docbin import export_spacy
@@ -15,20 +16,7 @@ from workbench.store import NewAnnotation, NewDocument, NewSpan, Store, open_sto
 from workbench.train.registry import find_model, list_models, models_data
 from workbench.train.run import Checkpoint, corpus_documents, train_model
 
-SCHEME = """
-[[claim_type]]
-name = "FACT"
-[[claim_type]]
-name = "STATISTIC"
-[[stance]]
-name = "NEUTRAL"
-[[stance]]
-name = "CRITICAL"
-[[topics]]
-name = "ECONOMY"
-[[topics]]
-name = "ENERGY"
-"""
+SCHEME = TRAIN_SCHEME
 
 
 def span(text: str, phrase: str, label: str) -> NewSpan:

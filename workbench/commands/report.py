@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import (
+    CompareOption,
     DbOption,
     DocOption,
     DocsOption,
@@ -43,10 +44,7 @@ def report(
             file_okay=False,
         ),
     ] = None,
-    annotators: Annotated[
-        str | None,
-        typer.Option(help="Comma list of annotators to compare. Default: all but gold."),
-    ] = None,
+    annotators: CompareOption = None,
     status: StatusOption = "done",
     documents: DocsOption = None,
     doc: DocOption = None,

@@ -4,7 +4,6 @@ trained on the workbench's own labels, listed, and run back over the documents."
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +13,7 @@ from workbench.cli import (
     DocOption,
     DocsOption,
     JsonOption,
+    ModelsOption,
     SchemeOption,
     _documents,
     _number,
@@ -25,14 +25,6 @@ from workbench.cli import (
     user_errors,
 )
 
-ModelsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--models",
-        help="Folder of the trained models. Default: $WORKBENCH_MODELS, else models/.",
-        show_default=False,
-    ),
-]
 INTERRUPTED = 130
 """The exit code after Ctrl+C (the shell's for SIGINT), the best pipeline kept."""
 
