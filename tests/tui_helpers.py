@@ -26,7 +26,14 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) ->
         await pilot.pause(0.02)
         if condition():
             return
-    raise AssertionError(f"timed out waiting for {what}")
+    # What the app was doing says why: a worker's error is a notification, not an exception.
+    app = pilot.app
+    notes = "; ".join(note.message for note in app._notifications) or "none"
+    workers = ", ".join(f"{w.name}:{w.state.name}" for w in app.workers) or "none"
+    raise AssertionError(
+        f"timed out waiting for {what} (screen {type(app.screen).__name__}, "
+        f"notifications: {notes}, workers: {workers})"
+    )
 
 
 def saved(store: Store, name: str = "summit", who: str = "alice") -> AnnotationInfo:
