@@ -366,14 +366,17 @@ async def app_latencies(
     from workbench.tui.widgets.document_view import DocumentView
 
     saved_at: list[float] = []
-    handle_saved = AnnotateScreen.on_editing_screen_saved
+    # Textual calls the handler of every class in the MRO that defines one, so the wrapper
+    # replaces it where it is defined: put on a subclass, the original would run twice.
+    owner = next(c for c in AnnotateScreen.__mro__ if "on_editing_screen_saved" in vars(c))
+    handle_saved = vars(owner)["on_editing_screen_saved"]
 
     def timed_saved(self: AnnotateScreen, message: AnnotateScreen.Saved) -> None:
         handle_saved(self, message)
         saved_at.append(time.perf_counter())
 
     # Handlers are looked up in the class's dict at dispatch time, so this wrapper is called.
-    AnnotateScreen.on_editing_screen_saved = timed_saved  # type: ignore[method-assign,assignment]
+    setattr(owner, "on_editing_screen_saved", timed_saved)  # noqa: B010
 
     def saved_after(count: int) -> Callable[[], float | None]:
         return lambda: saved_at[count] if len(saved_at) > count else None

@@ -100,7 +100,14 @@ class Described:
     description: str
 
 
-Written = AnnotationInfo | SpanInfo | UndoResult | Described
+@dataclass(frozen=True)
+class Logged:
+    """What a store call returns when it changed none of the annotation's spans and labels
+    (a rejected suggestion): only the status moves, from todo to in progress, as on any change.
+    Reading the whole annotation back instead costs tens of milliseconds at 100,000 tokens."""
+
+
+Written = AnnotationInfo | SpanInfo | UndoResult | Described | Logged
 """What a store call of a change returns."""
 
 
@@ -109,11 +116,11 @@ Outcome = Change | Refused | Confirm
 
 @dataclass(frozen=True)
 class Saved:
-    """A change that reached the database: the change and what the store returned (a span, or
-    the annotation as it now is)."""
+    """A change that reached the database: the change and what the store returned (a span,
+    the annotation as it now is, or word that only the status can have moved)."""
 
     change: Change
-    result: AnnotationInfo | SpanInfo
+    result: AnnotationInfo | SpanInfo | Logged
     description: str
 
 
@@ -186,8 +193,12 @@ class AnnotationSession:
             result = change.write(self.store, annotation_id)
             if change.decides is not None:
                 self.suggestions = _decided(self.suggestions, *change.decides)
-            elif self.suggestions or change.suggests:  # a decision undone, or new suggestions
+            elif change.suggests or isinstance(result, UndoResult):
+                # New suggestions, or an undo that may take back a decision or some suggestions.
                 self.suggestions = self.store.suggestions(self.document_id, self.annotator.id)
+            elif self.suggestions:  # an edited span turns its acceptance into an edit
+                decisions = self.store.decisions(self.document_id, self.annotator.id)
+                self.suggestions = _redecided(self.suggestions, decisions)
             if isinstance(result, UndoResult):  # undo and redo say what they did
                 return Saved(change, self.store.get_annotation(annotation_id), result.description)
             if isinstance(result, Described):
@@ -203,6 +214,9 @@ class AnnotationSession:
         if isinstance(result, SpanInfo):
             assert self.state is not None
             result = _merge(self.state, result, removes=saved.change.removes)
+        elif isinstance(result, Logged):
+            assert self.state is not None
+            result = _begun(self.state)
         self.state = result
         return result
 
@@ -448,10 +462,13 @@ class AnnotationSession:
             return Refused("no pending suggestion under the cursor (j, k go to one)")
         suggestion_id = suggestion.id
 
-        def write(store: Store, annotation: int) -> AnnotationInfo:
-            decide = store.accept_suggestion if accept else store.reject_suggestion
-            decide(annotation, suggestion_id)
-            return store.get_annotation(annotation)
+        def write(store: Store, annotation: int) -> AnnotationInfo | SpanInfo | Logged:
+            if not accept:
+                store.reject_suggestion(annotation, suggestion_id)
+                return Logged()
+            store.accept_suggestion(annotation, suggestion_id)
+            span = store.accepted_span(annotation, suggestion_id)  # None: a stance or a topic
+            return store.get_annotation(annotation) if span is None else span
 
         verb = "accepted" if accept else "rejected"
         return Change(
@@ -667,15 +684,32 @@ def _decided(
     return [replace(s, decision=decision) if s.id == suggestion_id else s for s in suggestions]
 
 
+def _redecided(
+    suggestions: list[SuggestionInfo], decisions: dict[int, str]
+) -> list[SuggestionInfo]:
+    """The suggestions with the decisions as they now stand; the same list if none moved
+    (the cursor's cache of pending ones is keyed on the list)."""
+    if all(decisions.get(s.id) == s.decision for s in suggestions):
+        return suggestions
+    return [
+        s if decisions.get(s.id) == s.decision else replace(s, decision=decisions.get(s.id))
+        for s in suggestions
+    ]
+
+
 def _merge(annotation: AnnotationInfo, span: SpanInfo, *, removes: bool) -> AnnotationInfo:
     """The annotation with one span added, replaced or removed, in the store's order."""
     spans = [s for s in annotation.spans if s.id != span.id]
     if not removes:
         spans.append(span)
     spans.sort(key=lambda s: (s.start, -s.end, s.id))
-    # The store moves an annotation from todo to in progress on its first change.
-    status = "in_progress" if annotation.status == "todo" else annotation.status
-    return replace(annotation, spans=tuple(spans), status=status)
+    return replace(_begun(annotation), spans=tuple(spans))
+
+
+def _begun(annotation: AnnotationInfo) -> AnnotationInfo:
+    """The annotation after a change: the store moves it from todo to in progress on its
+    first one."""
+    return replace(annotation, status="in_progress") if annotation.status == "todo" else annotation
 
 
 class ReviewSession(AnnotationSession):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from workbench.session import AnnotationSession, Change, Confirm, Refused, ReviewSession
@@ -30,6 +32,11 @@ def tokens_of(session: AnnotationSession, words: str) -> tuple[int, int]:
 def saved(result: object) -> AnnotationInfo:
     assert isinstance(result, AnnotationInfo), result
     return result
+
+
+def same(held: AnnotationInfo, stored: AnnotationInfo) -> bool:
+    """The session's copy and the database agree (the copy keeps the time it was read)."""
+    return replace(held, updated_at=0) == replace(stored, updated_at=0)
 
 
 def test_label_relabel_resize_delete_and_undo_redo(session: AnnotationSession) -> None:
@@ -208,15 +215,38 @@ def test_the_sessions_suggestions_match_the_database_after_each_decision(
     who = session.annotator.id
 
     def agrees() -> list[str | None]:
+        # The session keeps its copies up to date from what each change returns, without
+        # reading the annotation or the suggestions back: both must still match the database.
+        assert session.state is not None
+        assert same(session.state, store.get_annotation(session.state.id))
         assert session.suggestions == store.suggestions(document, who)
         return [s.decision for s in session.suggestions]
 
     first, second = session.pending_suggestions
     saved(session.apply(session.accept_suggestion(first)))
     assert agrees() == ["accepted", None]
+    assert session.state is not None and session.state.status == "in_progress"
     saved(session.apply(session.reject_suggestion(second)))
     assert agrees() == ["accepted", "rejected"] and session.pending_suggestions == []
     session.apply(session.undo())
     assert agrees() == ["accepted", None]
     session.apply(session.redo())
     assert agrees() == ["accepted", "rejected"]
+    (span,) = session.state.spans
+    saved(session.apply(session.label("QUOTE", None, span.token_start, span)))
+    assert agrees() == ["edited", "rejected"]  # the accepted span changed since
+    saved(session.apply(session.label("FACT", None, span.token_start, session.state.spans[0])))
+    assert agrees() == ["accepted", "rejected"]
+
+
+def test_a_rejection_alone_begins_the_document(session: AnnotationSession, store: Store) -> None:
+    from workbench.store import NewSuggestion
+
+    document = store.document_by_name("summit")
+    store.add_suggestions("patterns:test", [NewSuggestion(document, "FACT", start=0, end=10)])
+    session.open()
+    assert session.state is not None and session.state.status == "todo"
+    (suggestion,) = session.pending_suggestions
+    saved(session.apply(session.reject_suggestion(suggestion)))
+    assert same(session.state, store.get_annotation(session.state.id))
+    assert session.state.status == "in_progress" and session.state.spans == ()

@@ -168,8 +168,12 @@ def test_accepting_a_span_suggestion_adds_the_span_and_undo_takes_both_back(
     store.redo(annotation)
     assert decisions(store, summit) == [("FACT", "accepted")]
     (span,) = store.get_annotation(annotation).spans
+    assert store.accepted_span(annotation, suggestion.id) == span
+    assert store.decisions(summit, store.annotator("kim").id) == {suggestion.id: "accepted"}
     store.relabel_span(annotation, span.id, "QUOTE")
     assert decisions(store, summit) == [("FACT", "edited")]
+    assert store.decisions(summit, store.annotator("kim").id) == {suggestion.id: "edited"}
+    assert store.decisions(summit, store.annotator("lee").id) == {}  # blind
     assert check_database(store) == []
 
 
@@ -181,6 +185,9 @@ def test_accepting_a_span_the_annotator_has_adds_no_second(store: Store, summit:
     store.accept_suggestion(annotation, suggestion.id)
     assert len(store.get_annotation(annotation).spans) == 1
     assert decisions(store, summit) == [("FACT", "accepted")]
+    assert (
+        store.accepted_span(annotation, suggestion.id) == store.get_annotation(annotation).spans[0]
+    )
     store.undo(annotation)  # the decision alone
     assert len(store.get_annotation(annotation).spans) == 1
     assert decisions(store, summit) == [("FACT", None)]
@@ -203,6 +210,8 @@ def test_document_suggestions_and_rejections(store: Store, summit: int) -> None:
     store.reject_suggestion(annotation, economy.id)
     info = store.get_annotation(annotation)
     assert (info.stance, info.topics) == ("CRITICAL", ("ENERGY",))
+    assert store.accepted_span(annotation, stance.id) is None  # no span: a document's label
+    assert store.accepted_span(annotation, economy.id) is None
     assert sorted(decisions(store, summit)) == [
         ("CRITICAL", "accepted"),
         ("ECONOMY", "rejected"),

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 from workbench import models
 from workbench.errors import FieldError, InvariantError, NotFoundError
 from workbench.store.annotations import AnnotationStore
-from workbench.store.core import dumps, loads_topics
-from workbench.store.records import NewSpan
+from workbench.store.core import dumps, loads_topics, span_info
+from workbench.store.records import NewSpan, SpanInfo
 
 MAX_SOURCE_LENGTH = 128
 
@@ -111,6 +111,21 @@ def decision_outcome(
     return decision if spans.get(span_id) == made else "edited"
 
 
+def _decisions_in(session: Session, document_id: int, annotator_id: int | None) -> dict[int, str]:
+    """The decisions of :meth:`SuggestionStore.decisions`, in an open session."""
+    chosen = session.exec(
+        select(models.Suggestion, models.Decision.decision, models.Decision.span_id)
+        .join(models.Decision, col(models.Decision.suggestion_id) == col(models.Suggestion.id))
+        .where(col(models.Suggestion.document_id) == document_id)
+        .where(col(models.Decision.annotator_id) == (annotator_id or -1))
+    ).all()
+    now = span_keys(session, [span_id for _, _, span_id in chosen if span_id is not None])
+    return {
+        suggestion.id or 0: decision_outcome(suggestion, decision, span_id, now)
+        for suggestion, decision, span_id in chosen
+    }
+
+
 def _info(row: models.Suggestion, decision: str | None) -> SuggestionInfo:
     assert row.id is not None
     return SuggestionInfo(
@@ -163,6 +178,18 @@ class SuggestionStore(AnnotationStore):
     def reject_suggestion(self, annotation_id: int, suggestion_id: int) -> SuggestionInfo:
         """Reject a suggestion: it stays out of the annotation, recorded as rejected."""
         return self._decide(annotation_id, suggestion_id, accept=False)
+
+    def accepted_span(self, annotation_id: int, suggestion_id: int) -> SpanInfo | None:
+        """The span an accepted span suggestion gave this annotation (or found it had), as it
+        is now; None for a document suggestion, a rejected or pending one, or a deleted span."""
+        with self.db.read() as session:
+            row = session.exec(
+                select(models.Span)
+                .join(models.Decision, col(models.Decision.span_id) == col(models.Span.id))
+                .where(col(models.Decision.suggestion_id) == suggestion_id)
+                .where(col(models.Span.annotation_id) == annotation_id)
+            ).first()
+            return None if row is None else span_info(row)
 
     def accept_suggestions(self, annotation_id: int, suggestion_ids: Sequence[int]) -> int:
         """Accept several suggestions at once (``A``): one transaction, one undo step; how
@@ -445,25 +472,17 @@ class SuggestionStore(AnnotationStore):
             rows = session.exec(
                 select(models.Suggestion).where(col(models.Suggestion.document_id) == document_id)
             ).all()
-            chosen = session.exec(
-                select(
-                    models.Decision.suggestion_id, models.Decision.decision, models.Decision.span_id
-                ).where(
-                    col(models.Decision.annotator_id) == (annotator_id or -1),
-                    col(models.Decision.suggestion_id).in_([row.id for row in rows]),
-                )
-            ).all()
-            linked = [span_id for _, _, span_id in chosen if span_id is not None]
-            now = span_keys(session, linked)
-        by_id = {row.id: row for row in rows}
-        decisions: dict[int, str] = {}
-        for suggestion_id, decision, span_id in chosen:
-            decisions[suggestion_id] = decision_outcome(
-                by_id[suggestion_id], decision, span_id, now
-            )
+            decisions = _decisions_in(session, document_id, annotator_id)
         found = [_info(row, decisions.get(row.id or 0)) for row in rows]
         found.sort(key=lambda s: (s.start is not None, s.start or 0, -(s.end or 0), s.label))
         return found
+
+    def decisions(self, document_id: int, annotator_id: int) -> dict[int, str]:
+        """One annotator's decisions on a document's suggestions, by suggestion id, as they
+        stand (an accepted span changed since counts as edited): what a session reads again
+        after a change to a span, rather than every suggestion of the document."""
+        with self.db.read() as session:
+            return _decisions_in(session, document_id, annotator_id)
 
     def suggestion_counts(self) -> dict[str, int]:
         """How many suggestions each source has stored."""
