@@ -113,7 +113,10 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         from workbench.errors import FieldError, WorkbenchError
 
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            for store in _OPENED:
+                store.keep_scheme()
+            return result
         except FieldError as exc:
             raise fail(exc.with_flag(_flag(exc.field))) from None
         except WorkbenchError as exc:
@@ -121,6 +124,8 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except BrokenPipeError:  # e.g. `workbench docs | head`
             sys.stderr.close()
             raise typer.Exit(0) from None
+        finally:
+            _OPENED.clear()
 
     return wrapper
 
@@ -159,7 +164,14 @@ def open_store(ctx: typer.Context, db: str | None, scheme: Path | None) -> Store
     from workbench.store import open_store as open_
 
     options: Options = ctx.obj or Options()
-    return open_(db or options.db, scheme or options.scheme)
+    store = open_(db or options.db, scheme or options.scheme)
+    _OPENED.append(store)
+    return store
+
+
+_OPENED: list[Store] = []
+"""The stores this process's command opened: once the command succeeds, each stores the
+scheme it was given if no change did (a refused command leaves the database as it was)."""
 
 
 @app.callback()

@@ -379,6 +379,31 @@ def test_bad_scheme_file_exits_1(workdir: Path, name: str, where: str) -> None:
     assert all(line.startswith(f"error: {name}: ") for line in lines)
 
 
+def test_a_new_scheme_is_stored_by_a_command_that_succeeds_not_by_one_refused(
+    workdir: Path,
+) -> None:
+    from workbench.scheme import default_scheme, parse_scheme
+
+    db = f"sqlite:///{workdir / 'w.db'}"
+    write(workdir / "a.txt", SMALL_TEXTS["energy"])
+    assert invoke("--db", db, "import", "a.txt").exit_code == 0
+    scheme = default_scheme().to_dict()
+    scheme["topics"] = [*scheme["topics"], {"name": "NEWTOPIC"}]
+    write(workdir / "s.toml", parse_scheme(scheme, "s.toml").to_toml())
+
+    def stored() -> tuple[str, ...]:
+        store = open_store(db)
+        try:
+            return store.scheme.names("topics")
+        finally:
+            store.close()
+
+    assert_user_error(invoke("--db", db, "--scheme", "s.toml", "agreement", "--status", "x"))
+    assert "NEWTOPIC" not in stored()
+    assert invoke("--db", db, "--scheme", "s.toml", "status").exit_code == 0  # reads only
+    assert "NEWTOPIC" in stored()
+
+
 def test_missing_scheme_file_exits_1(workdir: Path) -> None:
     assert assert_user_error(invoke("status", "--scheme", "nope.toml")) == [
         "error: nope.toml: scheme file not found"

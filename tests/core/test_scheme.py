@@ -8,7 +8,7 @@ import pytest
 from helpers import REPO
 from textual.color import Color
 
-from workbench.errors import SchemeError
+from workbench.errors import SchemeError, WorkbenchError
 from workbench.scheme import (
     PALETTE,
     default_scheme,
@@ -257,7 +257,37 @@ def test_dropping_an_unused_label_updates_the_stored_scheme(workdir: Path) -> No
     scheme = default_scheme().to_dict()
     scheme["topics"] = scheme["topics"][:2]
     path = write(workdir, parse_scheme(scheme, "x").to_toml())
-    open_store(url, path).close()
+    opened = open_store(url, path)
+    opened.keep_scheme()  # what a command that succeeds does
+    opened.close()
     reopened = open_store(url)
     assert reopened.scheme.names("topics") == ("ECONOMY", "ENERGY")
     reopened.close()
+
+
+def test_a_new_scheme_is_stored_with_the_first_change_and_not_before(workdir: Path) -> None:
+    url = f"sqlite:///{workdir / 'db.sqlite'}"
+    first = open_store(url)
+    first.add_documents([NewDocument("a", "Prices rose.")])
+    annotation = first.annotation(first.document_by_name("a"), first.annotator("kim").id).id
+    first.close()
+
+    def stored_topics() -> tuple[str, ...]:
+        again = open_store(url)
+        try:
+            return again.scheme.names("topics")
+        finally:
+            again.close()
+
+    scheme = default_scheme().to_dict()
+    scheme["topics"] = [*scheme["topics"], {"name": "NEWTOPIC"}]
+    path = write(workdir, parse_scheme(scheme, "x").to_toml())
+    opened = open_store(url, path)
+    assert "NEWTOPIC" in opened.scheme.names("topics")  # in force at once
+    assert "NEWTOPIC" not in stored_topics()  # not stored yet
+    with pytest.raises(WorkbenchError):  # a refused change stores nothing, the scheme neither
+        opened.add_span(annotation, 0, 3, "FACT")
+    assert "NEWTOPIC" not in stored_topics()
+    opened.add_span(annotation, 0, 6, "FACT", topics=["NEWTOPIC"])  # stored with the change
+    assert "NEWTOPIC" in stored_topics()
+    opened.close()

@@ -58,6 +58,14 @@ __all__ = [
 class Store(DocumentStore, SuggestionStore, FlagStore):
     """Documents, annotators, annotations and spans in one database, under one scheme."""
 
+    def keep_scheme(self) -> None:
+        """Store the scheme in force if the database does not hold it yet (it is stored with
+        the first change; a command that succeeds without changing anything calls this, so
+        the database still remembers the scheme it was last used with)."""
+        if self.db.first_write is not None and not self.db.read_only:
+            with self.db.write():
+                pass
+
     def close(self) -> None:
         """Release the database connections."""
         self.db.dispose()

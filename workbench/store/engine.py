@@ -233,6 +233,10 @@ class Database:
         self.name = describe(url)
         self.engine = make_engine(url)
         self.absent_tables: frozenset[str] = frozenset()
+        self.first_write: Callable[[Session], None] | None = None
+        """Run inside the next write transaction, as part of it (storing the scheme a command
+        was given, so that a command refused before it changes anything leaves the database
+        as it was); cleared once that transaction commits."""
         """Tables an upgrade this process may not run would add: read as empty until then."""
 
     @property
@@ -260,8 +264,13 @@ class Database:
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 session.connection(execution_options={_WRITE: True})
+                first = self.first_write
+                if first is not None:
+                    first(session)
                 yield session
                 session.commit()
+                if self.first_write is first:
+                    self.first_write = None
         except sa_exc.DBAPIError as exc:
             raise translate(exc, self.name) from None
 

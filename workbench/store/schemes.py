@@ -52,33 +52,52 @@ def label_usage(session: Session, kind: LabelKind, name: str) -> list[str]:
 
 
 def sync_scheme(db: Database, scheme: Scheme | None, default: Scheme) -> Scheme:
-    """The scheme to use with the database, storing ``scheme`` (or ``default`` for a new one).
+    """The scheme to use with the database: ``scheme`` if given, else the stored one (or
+    ``default`` for a new database).
 
-    A scheme that drops a label still in use is refused, naming the label and its uses.
+    A new database stores its scheme at once. A scheme that differs from the stored one is
+    checked now (one that drops a label still in use is refused, naming the label and its
+    uses) and stored with the first change the command makes, in the same transaction: a
+    command refused before it writes leaves the database as it was, and a read-only one opens.
     """
     with db.read() as session:
         current = stored_scheme(session)
     if current is not None and (scheme is None or current.to_dict() == scheme.to_dict()):
-        return current  # nothing to write: a read-only database opens too
-    with db.write() as session:
-        current = stored_scheme(session)
-        scheme = scheme or default
-        if current is not None and current.to_dict() == scheme.to_dict():
-            return current
-        if current is not None:
-            problems = []
-            for kind, names in dropped_labels(current, scheme).items():
-                for name in names:
-                    uses = label_usage(session, kind, name)
-                    if uses:
-                        problems.append(
-                            f"{scheme.source}: drops the {KIND_TITLES[kind]} {name}, still used by"
-                            f" {' and '.join(uses)}; keep it in the scheme or remove those labels"
-                            " first"
-                        )
-            if problems:
-                raise SchemeError("\n".join(problems))
-        row = session.get(models.Meta, SCHEME_KEY) or models.Meta(key=SCHEME_KEY, value="")
-        row.value = orjson.dumps(scheme.to_dict()).decode()
-        session.add(row)
-        return scheme
+        return current  # nothing to write
+    chosen = scheme or default
+    if current is None:
+        with db.write() as session:
+            _store_scheme(session, chosen)
+        return chosen
+    with db.read() as session:
+        _check_dropped(session, current, chosen)
+    db.first_write = lambda session: _store_scheme(session, chosen)
+    return chosen
+
+
+def _store_scheme(session: Session, scheme: Scheme) -> None:
+    """Store ``scheme`` in an open write transaction, checked again against the stored one
+    (another process may have changed it since)."""
+    current = stored_scheme(session)
+    if current is not None and current.to_dict() == scheme.to_dict():
+        return
+    if current is not None:
+        _check_dropped(session, current, scheme)
+    row = session.get(models.Meta, SCHEME_KEY) or models.Meta(key=SCHEME_KEY, value="")
+    row.value = orjson.dumps(scheme.to_dict()).decode()
+    session.add(row)
+
+
+def _check_dropped(session: Session, current: Scheme, scheme: Scheme) -> None:
+    """Refuse a scheme that drops a label still in use, naming the label and its uses."""
+    problems = []
+    for kind, names in dropped_labels(current, scheme).items():
+        for name in names:
+            uses = label_usage(session, kind, name)
+            if uses:
+                problems.append(
+                    f"{scheme.source}: drops the {KIND_TITLES[kind]} {name}, still used by"
+                    f" {' and '.join(uses)}; keep it in the scheme or remove those labels first"
+                )
+    if problems:
+        raise SchemeError("\n".join(problems))
