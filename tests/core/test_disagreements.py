@@ -56,6 +56,9 @@ def test_a_cell_lists_the_overlapping_spans_behind_it_first_side_first(small_sto
     assert mirror.annotators == ("bob", "alice")
     assert mirror.spans == (pair.spans[1], pair.spans[0])
     assert cells.count("OPINION", "OPINION") == 1
+    every = [cells.pairs(x, y) for x in cells.labels for y in cells.labels]
+    firsts = [cells.pairs(x, y, limit=1) for x in cells.labels for y in cells.labels]
+    assert firsts == [found[:1] for found in every]
     [alone] = cells.pairs("QUOTE", NO_SPAN)
     assert alone.annotators == ("bob", "alice") and alone.spans[1] is None
     assert alone.first.label == "QUOTE"
@@ -148,6 +151,7 @@ def test_stance_cells_match_the_stance_confusion(small_store: Store) -> None:
         StanceDisagreement("summit", ("carol", "bob"), ("CRITICAL", "NEUTRAL")),
     ]
     assert [p.annotators for p in cells.pairs("CRITICAL", "CRITICAL")] == [("alice", "carol")]
+    assert cells.pairs("CRITICAL", "NEUTRAL", limit=1) == pairs[:1]
     assert cells.count("MIXED", "MIXED") == 1
 
 

@@ -70,7 +70,9 @@ async def _focus(pilot: Pilot[None], grid: ConfusionGrid) -> None:
 
 def _read(screen: DisagreementsScreen) -> bool:
     """Every span's text has been read."""
-    return all(isinstance(p, SpanDisagreement) and any(p.texts) for p in screen.pairs)
+    return bool(screen.pairs) and all(
+        isinstance(p, SpanDisagreement) and any(p.texts) for p in screen.pairs
+    )
 
 
 def _cell_offset(grid: ConfusionGrid, row: int, column: int) -> tuple[int, int]:
@@ -204,6 +206,7 @@ async def test_a_stance_cell_lists_documents_and_stances(small_store: Store) -> 
         await until(pilot, lambda: isinstance(app.screen, DisagreementsScreen), "the pairs")
         pairs = app.screen
         assert isinstance(pairs, DisagreementsScreen)
+        await until(pilot, lambda: bool(pairs.pairs), "the pairs")
         await pilot.pause()
         rows = [[str(c) for c in pairs.query_one(DataTable).get_row_at(i)] for i in range(1)]
         assert rows == [["summit", "alice", "CRITICAL", "bob", "NEUTRAL"]]

@@ -136,21 +136,27 @@ class ConfusionCells(Generic[Item]):
         """Every cell's count, rows and columns in the order of ``labels``."""
         return [[self.count(row, column) for column in self.labels] for row in self.labels]
 
-    def pairs(self, row: Label, column: Label) -> list[Item]:
-        """The pairs behind the cell, ``row``'s side first, by document, then position."""
+    def pairs(self, row: Label, column: Label, *, limit: int | None = None) -> list[Item]:
+        """The pairs behind the cell, ``row``'s side first, by document (in name order),
+        then where the first side's span starts; the first ``limit`` of them if given (a
+        cell can hold a hundred thousand pairs: only those shown need be records)."""
         straight, flipped = self._flipped(row, column)
-        items = [self._item(i, 0) for i in straight.tolist()]
-        items += [self._item(i, 1) for i in flipped.tolist()]
-        return sorted(items, key=_order)
+        chosen = np.concatenate([straight, flipped])
+        first = np.concatenate([np.zeros(straight.size, np.int64), np.ones(flipped.size, np.int64)])
+        pairs, spans = self._pairs, self._corpus.spans
+        # The first side's span (or, for a pair with none there, the other's) gives the place.
+        lead = np.where(first == 0, pairs.position[0][chosen], pairs.position[1][chosen])
+        other = np.where(first == 0, pairs.position[1][chosen], pairs.position[0][chosen])
+        lead = np.where(lead >= 0, lead, other)
+        start, end = (np.zeros(lead.size, np.int64) for _ in range(2))
+        if len(spans):  # stance pairs have no span (-1): they keep 0
+            start = np.where(lead >= 0, spans.start[np.maximum(lead, 0)], 0)
+            end = np.where(lead >= 0, spans.end[np.maximum(lead, 0)], 0)
+        order = np.lexsort((end, start, pairs.document[chosen]))[:limit]
+        return [self._item(int(chosen[k]), int(first[k])) for k in order.tolist()]
 
     def _item(self, i: int, first: int) -> Item:
         return self._make(self._corpus, self._pairs, i, (first, 1 - first))
-
-
-def _order(item: SpanDisagreement | StanceDisagreement) -> tuple[object, ...]:
-    if isinstance(item, StanceDisagreement):
-        return (item.document, item.annotators)
-    return (item.document, item.first.start, item.first.end, item.annotators)
 
 
 def _annotators(corpus: Corpus, pairs: _Pairs, i: int, sides: tuple[int, int]) -> tuple[str, str]:
@@ -205,8 +211,9 @@ def _overlapping_pairs(corpus: Corpus, a: int, b: int) -> _Pairs:
     right = low[left] + np.arange(left.size) - offsets[left]
     hit = spans.end[in_b[right]] > spans.start[in_a[left]]
     pos_a, pos_b = in_a[left[hit]], in_b[right[hit]]
-    alone_a = np.setdiff1d(in_a, pos_a)
-    alone_b = np.setdiff1d(in_b, pos_b)
+    overlapped = np.zeros(len(spans), dtype=np.bool_)
+    overlapped[pos_a] = overlapped[pos_b] = True  # a and b's positions never coincide
+    alone_a, alone_b = in_a[~overlapped[in_a]], in_b[~overlapped[in_b]]
     none_a = np.full(alone_a.size, -1, dtype=np.int64)
     none_b = np.full(alone_b.size, -1, dtype=np.int64)
     first = np.concatenate([pos_a, alone_a, none_b])

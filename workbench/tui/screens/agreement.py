@@ -161,10 +161,10 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
             return
         found = pictures.disagreements
         cells = found.stance if message.grid.id == "confusion-stance" else found.claim_type
-        pairs = cells.pairs(message.row, message.column)
         row, column = (NO_SPAN_NAME if x is None else x for x in (message.row, message.column))
         title = f"{message.grid.title}: {row} and {column}"
-        self.app.push_screen(DisagreementsScreen(self.store, title, pairs))
+        cell = (message.row, message.column)
+        self.app.push_screen(DisagreementsScreen(self.store, title, cells, cell))
 
     @property
     def busy(self) -> bool:

@@ -13,6 +13,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from workbench.agreement.disagreements import (
+    ConfusionCells,
+    Label,
     MarkedSpan,
     SpanDisagreement,
     StanceDisagreement,
@@ -25,6 +27,8 @@ from workbench.tui.screens.compare import CompareScreen
 Pair = SpanDisagreement | StanceDisagreement
 MIN_SAID = 16
 """Cells of what one side said, at least (longer texts end in an ellipsis)."""
+LIST_LIMIT = 2_000
+"""Pairs listed at most: a cell of a large corpus holds a hundred thousand (the diagonal)."""
 
 
 class _Pairs(DataTable[Text], inherit_bindings=False):
@@ -50,18 +54,30 @@ class DisagreementsScreen(ShowsWorkerErrors, Screen[None]):
         Binding("q,escape", "back", "Back", id="disagreements.back"),
     ]
 
-    def __init__(self, store: Store, title: str, pairs: Sequence[Pair]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        title: str,
+        cells: ConfusionCells[SpanDisagreement] | ConfusionCells[StanceDisagreement],
+        cell: tuple[Label, Label],
+    ) -> None:
         """``title`` names the cell (what the first and the second side said)."""
         super().__init__()
         self.store = store
         self._title = title
-        self.pairs: list[Pair] = list(pairs)
-        """The rows, in order; span pairs get their texts once read."""
+        self._cells = cells
+        self._cell = cell
+        self.count = cells.count(*cell)
+        """How many pairs are behind the cell (at most :data:`LIST_LIMIT` are listed)."""
+        self.pairs: list[Pair] = []
+        """The rows, in order, with their spans' texts: empty until read."""
 
     def compose(self) -> ComposeResult:
         yield Header()
-        count = len(self.pairs)
+        count = self.count
         heading = f"{self._title}: {count:,} pair{'s' * (count != 1)}"
+        if count > LIST_LIMIT:
+            heading += f", the first {LIST_LIMIT:,} by document listed"
         yield Static(Text(heading), classes="heading", id="disagreements-heading")
         yield _Pairs(id="disagreements-pairs", cursor_type="row", zebra_stripes=True)
         yield Static(id="disagreements-detail")
@@ -72,17 +88,16 @@ class DisagreementsScreen(ShowsWorkerErrors, Screen[None]):
         table = self.query_one(_Pairs)
         table.add_columns("document", "annotator", "said", "annotator", "said")
         table.focus()
-        self._fill()
-        if any(isinstance(pair, SpanDisagreement) for pair in self.pairs):
-            self.load()
+        self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        """Read the spans' texts (the documents of this cell only)."""
-        spans = [pair for pair in self.pairs if isinstance(pair, SpanDisagreement)]
-        read = iter(with_texts(self.store, spans))
-        pairs = [next(read) if isinstance(pair, SpanDisagreement) else pair for pair in self.pairs]
-        self.app.call_from_thread(self._read, pairs)
+        """The cell's pairs and their spans' texts (the documents of this cell only)."""
+        pairs: Sequence[Pair] = self._cells.pairs(*self._cell, limit=LIST_LIMIT)
+        spans = [pair for pair in pairs if isinstance(pair, SpanDisagreement)]
+        if spans:
+            pairs = with_texts(self.store, spans)
+        self.app.call_from_thread(self._read, list(pairs))
 
     def _read(self, pairs: list[Pair]) -> None:
         self.pairs = pairs
