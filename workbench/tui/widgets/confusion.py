@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -71,6 +72,10 @@ class ConfusionGrid(DataTable[Text], inherit_bindings=False):
         """What the matrix counts, for the list a cell opens."""
         self.labels: tuple[Label, ...] = ()
         self.counts: list[list[int]] = []
+        self._tops = (0, 0)
+        """The largest count off the diagonal and on it: what a cell's shade is relative to."""
+        self._plain: Coordinate | None = None
+        """The cell drawn without its shade, so the cursor's colour shows under its count."""
 
     def show(self, labels: Sequence[Label], counts: Sequence[Sequence[int]], width: int) -> None:
         """Fill the grid; column headings are shortened to fit ``width`` cells in all."""
@@ -90,14 +95,32 @@ class ConfusionGrid(DataTable[Text], inherit_bindings=False):
             default=0,
         )
         agreed = max((counts[i][i] for i in range(len(counts))), default=0)
+        self._tops, self._plain = (top, agreed), None
         for i, label in enumerate(labels):
-            cells = [
-                _cell(n, top if i != j else agreed, agree=i == j and label is not None)
-                for j, n in enumerate(counts[i])
-            ]
+            cells = [self._cell(i, j) for j in range(len(labels))]
             self.add_row(*cells, key=_name(label), label=Text(_name(label), style="bold"))
         if labels:
             self.cursor_coordinate = row if row.row < len(labels) else self.cursor_coordinate
+            self._unshade(self.cursor_coordinate)
+
+    def _cell(self, i: int, j: int, *, shaded: bool = True) -> Text:
+        count = self.counts[i][j]
+        if not shaded:
+            return Text(f"{count:,}" if count else "·", style="bold", justify="right")
+        agree = i == j and self.labels[i] is not None
+        return _cell(count, self._tops[1] if i == j else self._tops[0], agree=agree)
+
+    def _unshade(self, where: Coordinate) -> None:
+        """Shade the cell the cursor left again, and draw the one it is on plain."""
+        if self._plain is not None and self._plain != where:
+            self.update_cell_at(self._plain, self._cell(*self._plain))
+        if where.row < len(self.labels) and where.column < len(self.labels):
+            self.update_cell_at(where, self._cell(*where, shaded=False))
+            self._plain = where
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        event.stop()
+        self._unshade(event.coordinate)
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
