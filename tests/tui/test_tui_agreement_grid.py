@@ -3,6 +3,8 @@ at a span) and its charts, at 80x24 and 120x40."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from helpers import SMALL_TEXTS
 from textual.pilot import Pilot
@@ -10,6 +12,7 @@ from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 from tui_helpers import until
 
+from workbench.agreement.daily import DoneAt, daily_done
 from workbench.agreement.disagreements import SpanDisagreement
 from workbench.store import Store
 from workbench.tui.app import WorkbenchApp
@@ -18,7 +21,7 @@ from workbench.tui.screens.compare import CompareScreen
 from workbench.tui.screens.disagreements import DisagreementsScreen
 from workbench.tui.screens.documents import DocumentsScreen
 from workbench.tui.screens.help import HelpScreen
-from workbench.tui.widgets.charts import BarChart, Chart, DaysChart
+from workbench.tui.widgets.charts import BarChart, Chart, DaysChart, bar, line
 from workbench.tui.widgets.confusion import ConfusionGrid
 from workbench.tui.widgets.document_view import DocumentView
 from workbench.tui.widgets.pictures import AgreementPictures
@@ -260,3 +263,48 @@ async def test_every_chart_fits_or_gives_way_to_its_table(
         table = f1.lines(24)
         assert not f1.picture(24) and all("█" not in line.plain for line in table)
         assert any(line.plain.startswith("FACT") for line in table)
+
+
+def test_bars_are_drawn_in_eighths_of_a_cell() -> None:
+    assert bar(1.0, 1.0, 10) == "█" * 10
+    assert bar(0.5, 1.0, 10) == "█" * 5
+    assert bar(0.05, 1.0, 10) == "▌"  # 4 of 80 eighths: half a cell
+    assert bar(0.0625, 1.0, 10) == "▋"  # 5 eighths
+    assert bar(2.0, 1.0, 4) == "█" * 4  # never past the end
+    assert bar(-0.3, 1.0, 10) == bar(0.5, 0.0, 10) == ""
+
+
+def test_a_line_keeps_each_days_peak_and_spreads_few_days() -> None:
+    assert line([0, 4, 8], 3) == "·▄█"
+    assert line([0, 4, 8], 6) == "··▄▄██"
+    # More days than cells: each cell is the busiest of its days.
+    assert line([1, 8, 1, 1, 1, 1], 3) == "█▁▁"
+    assert line([], 5) == ""
+
+
+async def test_days_show_as_a_line_per_annotator_and_everyone(small_store: Store) -> None:
+    days = daily_done(
+        [DoneAt("alice", 1, 0.0), DoneAt("alice", 2, 0.0), DoneAt("bob", 1, 3 * 86400.0)]
+    )
+    assert days.days[0] == date(1970, 1, 1) and len(days.days) == 4
+    app = WorkbenchApp(small_store, annotator="lead", role="reviewer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "the list")
+        chart = DaysChart("Documents done per day")
+        await app.screen.mount(chart)
+        chart.show(days)
+        await pilot.pause()
+        lines = [text.plain for text in chart.lines(40)]
+        assert lines[0] == "Documents done per day"
+        assert lines[1].startswith("alice █") and lines[1].endswith(" 2")
+        assert lines[2].startswith("bob   ·") and lines[2].rstrip().endswith("1")
+        assert lines[3].startswith("all   █") and lines[3].endswith(" 3")
+        assert "1970-01-01 … 1970-01-04" in lines[4]
+        table = [text.plain for text in chart.lines(12)]  # too narrow: the days as a table
+        assert table[1:] == [
+            "day        alice bob",
+            "1970-01-01     2   0",
+            "1970-01-02     0   0",
+            "1970-01-03     0   0",
+            "1970-01-04     0   1",
+        ]
