@@ -231,6 +231,8 @@ async def test_the_grid_keys_are_in_the_help(small_store: Store) -> None:
         ids = {binding_id: description for *_, description, binding_id in help_screen.rows()}
         assert ids["confusion.open"] == "Disagreements"
         assert {"confusion.up", "confusion.down", "confusion.left", "confusion.right"} <= set(ids)
+        places = {binding_id: where for where, *_, binding_id in help_screen.rows()}
+        assert places["confusion.open"] == "Confusion grid"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
