@@ -195,6 +195,21 @@ async def test_a_click_picks_a_cell_and_a_second_click_opens_it(small_store: Sto
         assert views[1].cursor == views[0].cursor
 
 
+async def test_an_empty_cell_says_so_and_opens_nothing(small_store: Store) -> None:
+    disagreeing(small_store)
+    app = WorkbenchApp(small_store, annotator="lead", role="reviewer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _agreement(pilot, app)
+        grid = screen.query_one("#confusion-claim-type", ConfusionGrid)
+        await _focus(pilot, grid)
+        assert grid.cell == ("FACT", "FACT") and grid.counts[0][0] == 0
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert app.screen_stack[-1] is screen
+        notes = [notification.message for notification in app._notifications]
+        assert "Claim types: FACT and FACT: no pair of annotators there." in notes
+
+
 async def test_a_stance_cell_lists_documents_and_stances(small_store: Store) -> None:
     disagreeing(small_store)
     app = WorkbenchApp(small_store, annotator="lead", role="reviewer")

@@ -164,6 +164,9 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         row, column = (NO_SPAN_NAME if x is None else x for x in (message.row, message.column))
         title = f"{message.grid.title}: {row} and {column}"
         cell = (message.row, message.column)
+        if not cells.count(*cell):
+            self.notify(f"{title}: no pair of annotators there.")
+            return
         self.app.push_screen(DisagreementsScreen(self.store, title, cells, cell))
 
     @property
