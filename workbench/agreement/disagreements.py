@@ -6,6 +6,8 @@ each pair of one annotator's span and the other's span that share a character (t
 such pair is kept, with where it is, so a reviewer can go from a cell to the spans behind it.
 A span that shares no character with any span of the other annotator is *unmatched*: it is
 paired with no span, in the row and column :data:`NO_SPAN` (which the report does not have).
+That is not an F1 false positive, which is per claim type: a span the other annotator overlaps
+with another type is a confusion here, not unmatched.
 
 The stance matrix counts, per annotator pair and document, the two document stances of pairs
 who both chose one (the HTML report's ``stance_confusion``).
