@@ -164,7 +164,8 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         row, column = (NO_SPAN_NAME if x is None else x for x in (message.row, message.column))
         title = f"{message.grid.title}: {row} and {column}"
         cell = (message.row, message.column)
-        if not cells.count(*cell):
+        grid = message.grid
+        if not grid.counts[grid.labels.index(cell[0])][grid.labels.index(cell[1])]:
             self.notify(f"{title}: no pair of annotators there.")
             return
         self.app.push_screen(DisagreementsScreen(self.store, title, cells, cell))

@@ -34,6 +34,8 @@ class Pictures:
 
     report: dict[str, Any]
     disagreements: Disagreements
+    counts: tuple[list[list[int]], list[list[int]]]
+    """The claim-type and the stance matrices' counts (counted once, off the UI thread)."""
     days: DailyDone
     status: dict[str, Any]
 
@@ -44,9 +46,9 @@ def gather_pictures(store: Store, corpus: Corpus, report: dict[str, Any]) -> Pic
     from workbench.agreement.disagreements import corpus_disagreements
     from workbench.report import status_data
 
-    return Pictures(
-        report, corpus_disagreements(corpus), documents_done_per_day(store), status_data(store)
-    )
+    found = corpus_disagreements(corpus)
+    counts = (found.claim_type.counts(), found.stance.counts())
+    return Pictures(report, found, counts, documents_done_per_day(store), status_data(store))
 
 
 class AgreementPictures(Vertical):
@@ -82,9 +84,9 @@ class AgreementPictures(Vertical):
         self.pictures = pictures
         found = pictures.disagreements
         claim = self.query_one(f"#{CLAIM_GRID}", ConfusionGrid)
-        claim.show(found.claim_type.labels, found.claim_type.counts(), width)
+        claim.show(found.claim_type.labels, pictures.counts[0], width)
         stance = self.query_one(f"#{STANCE_GRID}", ConfusionGrid)
-        stance.show(found.stance.labels, found.stance.counts(), width)
+        stance.show(found.stance.labels, pictures.counts[1], width)
         labels, series = per_label_f1(pictures.report)
         empty = "no claim type has an F1: fewer than two annotators, or no spans compared"
         self.query_one("#chart-per-label-f1", BarChart).show(labels, series, empty=empty)
