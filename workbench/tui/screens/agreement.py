@@ -17,7 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from workbench.agreement.report import FIELDS, agreement_report, print_agreement
+from workbench.agreement.collect import collect, resolve
+from workbench.agreement.report import FIELDS, corpus_report, print_agreement
 from workbench.review import flag_notes, flagged_first
 from workbench.store import AnnotatorInfo, FlagInfo, Store
 from workbench.tui.failures import ShowsWorkerErrors
@@ -26,6 +27,8 @@ from workbench.tui.screens.documents import STATUS_LOOK
 from workbench.tui.screens.editing import NARROW_BELOW
 from workbench.tui.screens.parts import fit_words
 from workbench.tui.typeahead import Settled
+from workbench.tui.widgets.confusion import NO_SPAN_NAME, ConfusionGrid
+from workbench.tui.widgets.pictures import AgreementPictures, Pictures, gather_pictures
 
 
 class _Queue(DataTable[str], inherit_bindings=False):
@@ -91,6 +94,7 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
                 )
                 yield _Queue(id="agreement-documents", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="agreement-figures"):
+                yield AgreementPictures(id="agreement-pictures")
                 yield Static("Computing agreement…", id="agreement-text")
         yield Footer()
 
@@ -133,11 +137,38 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
         """Compute the report off the UI thread (seconds for a large corpus)."""
-        report = agreement_report(self.store)
+        selection = resolve(self.store, None, "done", None)
+        corpus = collect(self.store, selection)
+        report = corpus_report(corpus, selection.statuses)
         ids = {row.name: row.id for row in self.store.list_documents()}
         # Every annotator's flags: this screen is a reviewer's (annotators never see it).
         flags = self.store.flags()
         self.app.call_from_thread(self._show, report, ids, self._gold_statuses(), flags)
+        # The queue is up; the pictures (every pair behind the grids' cells) follow.
+        pictures = gather_pictures(self.store, corpus, report)
+        self.app.call_from_thread(self._show_pictures, pictures)
+
+    def _show_pictures(self, pictures: Pictures) -> None:
+        figures = self.query_one("#agreement-figures")
+        self.query_one(AgreementPictures).show(pictures, max(40, figures.size.width - 2))
+
+    def on_confusion_grid_cell_chosen(self, message: ConfusionGrid.CellChosen) -> None:
+        """The pairs behind a confusion cell, listed on a screen of their own."""
+        from workbench.tui.screens.disagreements import DisagreementsScreen
+
+        pictures = self.query_one(AgreementPictures).pictures
+        if pictures is None:
+            return
+        found = pictures.disagreements
+        cells = found.stance if message.grid.id == "confusion-stance" else found.claim_type
+        row, column = (NO_SPAN_NAME if x is None else x for x in (message.row, message.column))
+        title = f"{message.grid.title}: {row} and {column}"
+        cell = (message.row, message.column)
+        grid = message.grid
+        if not grid.counts[grid.labels.index(cell[0])][grid.labels.index(cell[1])]:
+            self.notify(f"{title}: no pair of annotators there.")
+            return
+        self.app.push_screen(DisagreementsScreen(self.store, title, cells, cell))
 
     @property
     def busy(self) -> bool:
@@ -207,6 +238,7 @@ class AgreementScreen(ShowsWorkerErrors, Screen[None]):
         print_agreement(self._report, console, queue=False)
         assert isinstance(console.file, io.StringIO)
         self.query_one("#agreement-text", Static).update(Text.from_ansi(console.file.getvalue()))
+        self.query_one(AgreementPictures).resize(width)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")

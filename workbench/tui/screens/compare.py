@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -51,11 +52,21 @@ class CompareScreen(ShowsWorkerErrors, Screen[None]):
         Binding("q,escape", "back", "Back", id="compare.back"),
     ]
 
-    def __init__(self, store: Store, document: str, annotators: list[str]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        document: str,
+        annotators: list[str],
+        at: Sequence[tuple[int, int] | None] | None = None,
+    ) -> None:
+        """``at``: per annotator, a token range (start, end exclusive) to mark and go to,
+        the first given one under the cursor (e.g. the two spans of a disagreement)."""
         super().__init__()
         self.store = store
         self._document_name = document
         self._annotators = annotators[:MAX_SIDE_BY_SIDE]
+        self.at = list(at or [])[: len(self._annotators)]
+        """The marked token range of each column (None: nothing marked there)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -88,6 +99,24 @@ class CompareScreen(ShowsWorkerErrors, Screen[None]):
         self.app.call_from_thread(self._show, document, annotations)
 
     def _show(self, document: DocumentData, annotations: list[AnnotationInfo | None]) -> None:
+        marked = [where for where in self.at if where is not None]
+        # Opened at a span: each new document's report of its cursor (on its first word)
+        # would pull the other columns back to the start, so none is sent.
+        with self.prevent(*([DocumentView.CursorMoved] if marked else [])):
+            self._fill(document, annotations)
+        first = self.query_one("#compare-view-0", DocumentView)
+        first.focus()
+        for view in self.query(DocumentView):
+            view.set_marks(marked)  # every column shows where both spans are
+            if marked:
+                view.move_cursor_to(marked[0][0])
+                layout = view.line_layout
+                if layout is not None:  # the span a third of the way down, not at the bottom
+                    line = layout.locate(marked[0][0])[0]
+                    top = max(0, line - view.scrollable_content_region.height // 3)
+                    view.scroll_to(y=top, animate=False, immediate=True)
+
+    def _fill(self, document: DocumentData, annotations: list[AnnotationInfo | None]) -> None:
         for index, (name, annotation) in enumerate(zip(self._annotators, annotations, strict=True)):
             view = self.query_one(f"#compare-view-{index}", DocumentView)
             view.set_document(document.text, document.tokens)
@@ -100,7 +129,6 @@ class CompareScreen(ShowsWorkerErrors, Screen[None]):
                 fields.append(Text(f"stance {annotation.stance or '—'}"))
                 fields.append(Text(f"topics {', '.join(annotation.topics) or '—'}", style="dim"))
             self.query_one(f"#compare-head-{index}", Static).update(_HeadingFields(fields))
-        self.query_one("#compare-view-0", DocumentView).focus()
 
     def on_resize(self, event: events.Resize) -> None:
         """Give every column the same width (the odd cells are left over at the right): the

@@ -20,6 +20,8 @@ GROUP_TITLES = {
     "ReviewScreen": "Adjudicating",
     "AgreementScreen": "Agreement",
     "ReviewQueueScreen": "Review queue",
+    "ConfusionGrid": "Confusion grid",
+    "DisagreementsScreen": "Disagreements",
     "CompareScreen": "Comparing",
     "DocumentsScreen": "Document list",
     "WorkbenchApp": "Everywhere",
