@@ -136,7 +136,7 @@ async def test_the_flag_key_is_in_the_help_and_remappable(small_store: Store) ->
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
         await until(pilot, lambda: not screen.busy, "the flag read")
-        assert "Flag" in app.export_screenshot()  # in the footer at 80 columns
+        await until(pilot, lambda: "Flag" in app.export_screenshot(), "the footer at 80 columns")
         await pilot.press("f")  # remapped away
         await pilot.pause(0.2)
         assert not isinstance(app.screen, FlagDialog)

@@ -72,7 +72,8 @@ async def test_annotator_picker_list_palette_and_article_show_names_as_they_are(
 async def test_agreement_and_comparison_show_names_as_they_are(small_store: Store) -> None:
     odd_names(small_store)
     app = WorkbenchApp(small_store, annotator="lead", role="reviewer")
-    async with app.run_test(size=SIZE) as pilot:
+    # Tall, so that the figures under the confusion grids and the charts are on the screen.
+    async with app.run_test(size=(SIZE[0], 160)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "the list")
         await pilot.press("ctrl+g")
         await until(pilot, lambda: isinstance(app.screen, AgreementScreen), "agreement")
