@@ -47,9 +47,11 @@ def gold_corpus(store: Store, selection: Selection, coders: Sequence[str]) -> Co
         return None
     ids = {name: selection.annotators[name] for name in coders if name != models.GOLD}
     wanted = set(selection.statuses)
-    bulk = load_annotations(
-        store.db, [*ids.values(), gold_id], wanted | {GOLD_STATUS}, selection.document_ids
-    )
+    # Only the documents gold has done are read: often a small part of the corpus.
+    documents = _gold_done(store, gold_id)
+    if selection.document_ids is not None:
+        documents &= selection.document_ids
+    bulk = load_annotations(store.db, [*ids.values(), gold_id], wanted | {GOLD_STATUS}, documents)
     rows = bulk.annotations
     # Gold counts only where done, the annotators only with the statuses asked for.
     keep = [
@@ -67,10 +69,28 @@ def gold_corpus(store: Store, selection: Selection, coders: Sequence[str]) -> Co
     both = Selection(
         annotators=dict(sorted({**ids, models.GOLD: gold_id}.items())),
         statuses=tuple(sorted(wanted | {GOLD_STATUS})),
-        document_ids=selection.document_ids,
+        document_ids=frozenset(documents),
         explicit_annotators=True,
     )
     return build_corpus(BulkAnnotations(kept, bulk.spans, bulk.documents), both, store.scheme)
+
+
+def _gold_done(store: Store, gold_id: int) -> set[int]:
+    """The ids of the documents gold has done."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    annotation = models.Annotation
+    with store.db.read() as session:
+        return set(
+            session.connection()
+            .execute(
+                select(col(annotation.document_id))
+                .where(col(annotation.annotator_id) == gold_id)
+                .where(col(annotation.status) == GOLD_STATUS)
+            )
+            .scalars()
+        )
 
 
 def _spans(corpus: Corpus, gold: int, coder: int, reason: str | None) -> dict[str, Any]:

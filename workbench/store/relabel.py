@@ -132,6 +132,9 @@ class RelabelStore(StoreBase):
         written = False
         try:
             with self.db.write() as session:
+                # Locked first (PostgreSQL), so two changes at once apply one after the other
+                # and the second finds the scheme it started from gone.
+                session.get(models.Meta, SCHEME_KEY, with_for_update=True)
                 current = stored_scheme(session)
                 if current is not None and current.to_dict() != self.scheme.to_dict():
                     raise SchemeError(
