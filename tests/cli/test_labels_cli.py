@@ -74,7 +74,7 @@ def test_rename_rewrites_the_scheme_file_in_use(team: tuple[str, Path]) -> None:
     result = invoke("labels", "rename", "FACT", "CLAIM", "--by", "lead", "--db", url)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "Renamed claim type FACT into CLAIM: 2 annotations, 2 spans, 0 suggestions;"
+        "Renamed claim type FACT to CLAIM: 2 annotations, 2 spans, 0 suggestions;"
         " labels/scheme.toml rewritten"
     ]
     assert path.read_text("utf-8") == SCHEME.replace('"FACT"', '"CLAIM"')
@@ -89,7 +89,7 @@ def test_merge_and_history(team: tuple[str, Path]) -> None:
         "labels", "merge", "ECONOMY", "ENERGY", "--into", "ECONOMY", "--db", url, "--by", "lead"
     )
     assert merged.exit_code == 0, merged.output
-    assert "Merged topic ECONOMY, ENERGY into ECONOMY: 2 annotations, 2 spans" in merged.stdout
+    assert "Merged topics ECONOMY, ENERGY into ECONOMY: 2 annotations, 2 spans" in merged.stdout
     assert "ENERGY" not in path.read_text("utf-8")
     assert "# topics" in path.read_text("utf-8")
     store = open_store(url, path)
@@ -123,7 +123,10 @@ def test_merge_and_history(team: tuple[str, Path]) -> None:
     assert rows[0]["by"] == "lead"
     table = invoke("labels", "history", "--db", url)
     assert table.exit_code == 0
-    assert "ECONOMY, ENERGY" in table.stdout and "stance" in table.stdout
+    lines = table.stdout.splitlines()
+    assert len(lines) == 2
+    assert "  lead  Merged topics ECONOMY, ENERGY into ECONOMY: 2 annotations" in lines[0]
+    assert "Merged stance MIXED into CRITICAL" in lines[1]
 
 
 def test_history_of_a_new_database(backend_url: str, workdir: Path) -> None:

@@ -370,3 +370,42 @@ def test_a_version_4_database_gains_the_label_change_table(backend_url: str) -> 
         assert store.label_changes()[0].as_json()["from"] == ["FACT"]
     finally:
         store.close()
+
+
+def test_a_decided_suggestion_stays_and_its_pending_twin_goes(corpus: Store) -> None:
+    summit = corpus.document_by_name("summit")
+    ann = corpus.annotation(summit, corpus.annotator("bob").id)
+    energy = next(s for s in corpus.suggestions(summit) if s.label == "ENERGY")
+    corpus.reject_suggestion(ann.id, energy.id)
+    relabel(corpus, action="merge", sources=["ENERGY", "ECONOMY"], target="ENERGY", by="lead")
+    topics = [
+        s for s in corpus.suggestions(summit, corpus.annotator("bob").id) if s.kind == "topic"
+    ]
+    assert [(s.id, s.label, s.decision) for s in topics] == [(energy.id, "ENERGY", "rejected")]
+    assert check_database(corpus) == []
+
+
+def test_a_stance_rename_reaches_span_suggestions(corpus: Store) -> None:
+    summit = corpus.document_by_name("summit")
+    corpus.add_suggestions(
+        "patterns:stances", [NewSuggestion(summit, "STATISTIC", start=41, end=55, stance="MIXED")]
+    )
+    change = relabel(corpus, action="rename", sources=["MIXED"], target="AMBIVALENT", by="x")
+    assert change.suggestions == 1
+    with corpus.db.read() as session:
+        stances = session.execute(
+            text("SELECT stance FROM suggestion WHERE label = 'STATISTIC'")
+        ).all()
+    assert [row[0] for row in stances] == ["AMBIVALENT"]
+
+
+def test_a_store_opened_before_another_change_is_refused(corpus: Store) -> None:
+    stale = open_store(corpus.db.url)
+    try:
+        relabel(corpus, action="rename", sources=["FACT"], target="CLAIM", by="first")
+        before = dump(corpus)
+        with pytest.raises(SchemeError, match="changed since it was opened"):
+            relabel(stale, action="rename", sources=["OPINION"], target="VIEW", by="second")
+        assert dump(corpus) == before
+    finally:
+        stale.close()

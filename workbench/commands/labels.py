@@ -53,11 +53,15 @@ def _summary(change: LabelChangeInfo) -> str:
     from workbench.scheme import KIND_TITLES
 
     title = KIND_TITLES[change.kind]  # type: ignore[index]
-    verb = "Renamed" if change.action == "rename" else "Merged"
     sources = ", ".join(change.sources)
+    if change.action == "rename":
+        what = f"Renamed {title} {sources} to {change.target}"
+    else:
+        plural = "s" * (len(change.sources) > 1)
+        what = f"Merged {title}{plural} {sources} into {change.target}"
     where = f"; {change.scheme_file} rewritten" if change.scheme_file else ""
     return (
-        f"{verb} {title} {sources} into {change.target}: {change.annotations} annotation"
+        f"{what}: {change.annotations} annotation"
         f"{'s' * (change.annotations != 1)}, {change.spans} span{'s' * (change.spans != 1)},"
         f" {change.suggestions} suggestion{'s' * (change.suggestions != 1)}{where}"
     )
@@ -147,11 +151,7 @@ def history_command(
     """List past renames and merges: when, by whom, from and to, how much changed."""
     from datetime import UTC, datetime
 
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from workbench.scheme import KIND_TITLES
+    from workbench.formats.text import shown
 
     store = open_store(ctx, db, scheme)
     try:
@@ -164,22 +164,7 @@ def history_command(
     if not changes:
         typer.echo("No label has been renamed or merged.")
         return
-    table = Table()
-    for column in ("when (UTC)", "by", "change", "set", "from", "to"):
-        table.add_column(column)
-    for column in ("annotations", "spans", "suggestions"):
-        table.add_column(column, justify="right")
     for change in changes:
+        # One line each, like `workbench find`: readable at any width, and greppable.
         when = datetime.fromtimestamp(change.at, UTC).strftime("%Y-%m-%d %H:%M")
-        table.add_row(
-            when,
-            Text(change.by),
-            change.action,
-            KIND_TITLES.get(change.kind, change.kind),  # type: ignore[call-overload]
-            Text(", ".join(change.sources)),
-            Text(change.target),
-            str(change.annotations),
-            str(change.spans),
-            str(change.suggestions),
-        )
-    Console().print(table)
+        typer.echo(shown(f"{when} UTC  {change.by}  {_summary(change)}"))
