@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -210,3 +211,14 @@ def test_the_json_shape(team: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         "median_seconds_per_document",
     } <= set(pace)
     assert pace["documents_per_hour"] == pytest.approx(3.0)
+
+
+def test_the_html_report_has_both_tables(team: Store, workdir: Path) -> None:
+    from workbench.html_report import write_report
+
+    target = workdir / "report.html"
+    write_report(team, html=target)
+    page = target.read_text("utf-8")
+    assert "<h3>Each annotator against gold</h3>" in page
+    assert "<h3>Throughput per annotator</h3>" in page
+    assert "<td>1200.000</td>" in page  # ann's median seconds
