@@ -175,3 +175,14 @@ def test_an_unwritable_scheme_file_changes_nothing(team: tuple[str, Path]) -> No
         path.parent.chmod(0o755)
     assert_user_error(result, "scheme.toml")
     assert snapshot(url, path) == before
+
+
+def test_the_scheme_option_names_the_file_to_rewrite(team: tuple[str, Path]) -> None:
+    url, default = team
+    other = default.parent.parent / "team-scheme.toml"
+    other.write_text(default.read_text("utf-8"), encoding="utf-8")
+    result = invoke("--scheme", str(other), "labels", "rename", "OPINION", "VIEW", "--db", url)
+    assert result.exit_code == 0, result.output
+    assert f"{other} rewritten" in result.stdout
+    assert 'name = "VIEW"' in other.read_text("utf-8")
+    assert default.read_text("utf-8") == SCHEME  # not the file in use: left alone
