@@ -824,5 +824,6 @@ def main() -> None:
 # Commands defined in workbench/commands/ register on `app` as they are imported; they import
 # only Typer and this module at the top, so `workbench --help` stays fast.
 from workbench.commands import find as _find  # noqa: E402, F401
+from workbench.commands import labels as _labels  # noqa: E402, F401
 from workbench.commands import report as _report  # noqa: E402, F401
 from workbench.commands import train as _train  # noqa: E402, F401

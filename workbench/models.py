@@ -9,7 +9,7 @@ from typing import Final
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 """Bumped whenever the tables change; a database of another version is migrated or refused."""
 
 STATUSES: Final = ("todo", "in_progress", "done", "skipped")
@@ -274,3 +274,35 @@ class Flag(SQLModel, table=True):
     annotator_id: int = Field(sa_column=_fk("annotator.id", index=False))
     reason: str = Field(sa_type=Text)
     at: float = Field(default_factory=now)
+
+
+LABEL_CHANGE_ACTIONS: Final = ("rename", "merge")
+
+
+class LabelChange(SQLModel, table=True):
+    """One rename or merge of labels of one set (issue 15.5), as ``workbench labels history``
+    lists it: every annotation (gold's too), suggestion and logged change that used one of
+    ``sources`` now uses ``target``, and the scheme with it."""
+
+    __tablename__ = "label_change"
+    __table_args__ = (
+        CheckConstraint("action IN ('rename', 'merge')", name="ck_label_change_action"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: float = Field(default_factory=now)
+    by: str = Field(max_length=128)
+    """Who made the change (``--by``, else the login name)."""
+    action: str = Field(max_length=8)
+    kind: str = Field(max_length=16)
+    """The label set: ``claim_type``, ``stance`` or ``topics``."""
+    sources: str = Field(sa_type=Text)
+    """A JSON array of the old names, in the order given."""
+    target: str = Field(max_length=64)
+    annotations: int = 0
+    """How many annotations had a label changed."""
+    spans: int = 0
+    suggestions: int = 0
+    scheme_file: str | None = Field(default=None, sa_type=Text)
+    """The scheme file rewritten with the database, if one was in use."""

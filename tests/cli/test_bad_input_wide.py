@@ -39,7 +39,8 @@ def no_tui(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def database(backend_url: str) -> str:
-    """The three small documents and one annotation by ``ann``: a span, stance, topic, flag."""
+    """The three small documents and one annotation by ``ann``: a span, stance, topic, flag;
+    a suggestion and its decision; a logged label change."""
     store = open_store(backend_url)
     store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
     annotation = store.annotation(store.document_by_name("summit"), store.annotator("ann").id)
@@ -55,6 +56,11 @@ def database(backend_url: str) -> str:
                 suggestion_id=suggestion.id,
                 annotator_id=annotation.annotator_id,
                 decision="rejected",
+            )
+        )
+        session.add(
+            models.LabelChange(
+                by="lead", action="rename", kind="topics", sources='["ENERGY"]', target="ENERGY"
             )
         )
     store.close()

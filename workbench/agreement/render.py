@@ -85,6 +85,7 @@ def print_agreement(
     notes = _Notes()
     _print_document_labels(report, console, notes)
     _print_spans(report, console, notes)
+    _print_annotators(report, console, notes)
     if queue:
         _print_review_queue(report, console)
 
@@ -165,6 +166,48 @@ def _print_spans(report: dict[str, Any], console: Console, notes: _Notes) -> Non
     table.caption_justify = "left"
     table.caption = "pairs of overlapping spans by two annotators, either way round"
     notes.show(console, "Claim types of overlapping spans", table)
+
+
+def _print_annotators(report: dict[str, Any], console: Console, notes: _Notes) -> None:
+    """Each annotator against gold, and each annotator's pace (reports that have them)."""
+    gold = report.get("against_gold")
+    if gold and gold["annotators"]:
+        table = Table()
+        table.add_column("annotator")
+        for column in ("docs", "F1 exact", "F1 overlap", "stance acc.", "stance kappa", "MASI"):
+            table.add_column(column, justify="right")
+        for name, row in gold["annotators"].items():
+            table.add_row(
+                Text(name),
+                str(row["documents"]),
+                notes.cell(row["spans"], "f1_exact"),
+                notes.cell(row["spans"], "f1_overlap"),
+                notes.cell(row["stance"], "accuracy"),
+                notes.cell(row["stance"], "cohen_kappa"),
+                notes.cell(row["topics"], "masi"),
+            )
+        table.caption_justify = "left"
+        table.caption = (
+            f"on the {gold['gold_documents']} documents gold has done; topics: mean of"
+            " 1 - MASI distance"
+        )
+        notes.show(console, "Each annotator against gold", table)
+    pace = report.get("throughput")
+    if pace and pace["annotators"]:
+        table = Table()
+        table.add_column("annotator")
+        for column in ("done", "active hours", "docs/hour", "spans/hour", "median s/doc"):
+            table.add_column(column, justify="right")
+        for name, row in pace["annotators"].items():
+            table.add_row(
+                Text(name),
+                str(row["documents_done"]),
+                f"{row['active_hours']:.2f}",
+                notes.cell(row, "documents_per_hour"),
+                notes.cell(row, "spans_per_hour"),
+                notes.cell(row, "median_seconds_per_document"),
+            )
+        notes.show(console, "Throughput per annotator", table)
 
 
 def _print_review_queue(report: dict[str, Any], console: Console) -> None:

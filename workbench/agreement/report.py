@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
+from workbench.agreement.against_gold import against_gold
 from workbench.agreement.collect import Corpus, collect, resolve
 from workbench.agreement.render import print_agreement
 from workbench.agreement.sections import (
@@ -22,12 +23,20 @@ from workbench.agreement.sections import (
     uncompared_documents,
 )
 from workbench.agreement.tallies import tally_exact, tally_overlap, tally_tokens
+from workbench.agreement.throughput import throughput
 
 if TYPE_CHECKING:
+    from workbench.selection import Selection
     from workbench.store import Store
 
 # print_agreement and FIELDS live elsewhere; the CLI and the TUI take the whole API from here.
-__all__ = ["FIELDS", "agreement_report", "corpus_report", "print_agreement"]
+__all__ = [
+    "FIELDS",
+    "agreement_report",
+    "annotator_sections",
+    "corpus_report",
+    "print_agreement",
+]
 
 
 def agreement_report(
@@ -54,9 +63,22 @@ def agreement_report(
     ``worst_field`` is the field with the lowest agreement (ties: stance, topics, spans).
     ``uncompared`` lists the documents only one annotator's counted annotation covers (by
     name, with that ``annotator``): nothing to compare, still to adjudicate.
+    ``against_gold`` and ``throughput`` give each annotator's figures against the gold set and
+    pace (see :func:`annotator_sections`).
     """
     selection = resolve(store, annotators, status, docs)
-    return corpus_report(collect(store, selection), selection.statuses)
+    corpus = collect(store, selection)
+    return corpus_report(corpus, selection.statuses) | annotator_sections(store, selection, corpus)
+
+
+def annotator_sections(store: Store, selection: Selection, corpus: Corpus) -> dict[str, Any]:
+    """The per-annotator sections read from the store beyond the corpus: ``against_gold``
+    (see :func:`~workbench.agreement.against_gold.against_gold`) and ``throughput`` (see
+    :func:`~workbench.agreement.throughput.throughput`), for the report's annotators."""
+    return {
+        "against_gold": against_gold(store, selection, corpus.coders),
+        "throughput": throughput(store, selection, corpus.coders),
+    }
 
 
 def corpus_report(corpus: Corpus, statuses: Sequence[str]) -> dict[str, Any]:

@@ -130,12 +130,14 @@ def gather(
 ) -> ReportData:
     """Read the database once for the report (the arguments are ``workbench agreement``'s)."""
     from workbench.agreement.collect import collect, resolve
-    from workbench.agreement.report import corpus_report
+    from workbench.agreement.report import annotator_sections, corpus_report
     from workbench.report import status_data
 
     selection = resolve(store, annotators, status, docs)
     corpus = collect(store, selection)
-    report = corpus_report(corpus, selection.statuses)
+    report = corpus_report(corpus, selection.statuses) | annotator_sections(
+        store, selection, corpus
+    )
     stances = report["stance"].get("confusion") or stance_confusion(corpus)
     return ReportData(
         database=store.db.name,

@@ -198,6 +198,51 @@ def agreement_tables(report: dict[str, Any], confusions: Sequence[Confusion]) ->
             for label, counts in zip(confusion.labels, confusion.counts, strict=True)
         ]
         out.append(notes.table(confusion.title, ("", *confusion.labels), rows, confusion.caption))
+    out.append(_annotator_tables(report, notes))
+    return "".join(out)
+
+
+def _annotator_tables(report: dict[str, Any], notes: Notes) -> str:
+    """Each annotator against gold and each annotator's pace (reports that have them)."""
+    out = []
+    gold = report.get("against_gold")
+    if gold and gold["annotators"]:
+        rows = [
+            _text(name)
+            + f"<td>{row['documents']:,}</td>"
+            + notes.cell(row["spans"], "f1_exact")
+            + notes.cell(row["spans"], "f1_overlap")
+            + notes.cell(row["stance"], "accuracy")
+            + notes.cell(row["stance"], "cohen_kappa")
+            + notes.cell(row["topics"], "masi")
+            for name, row in gold["annotators"].items()
+        ]
+        head = (
+            "annotator",
+            "docs",
+            "F1 exact",
+            "F1 overlap",
+            "stance acc.",
+            "stance kappa",
+            "MASI",
+        )
+        caption = (
+            f"on the {gold['gold_documents']:,} documents gold has done; topics: mean of"
+            " 1 - MASI distance"
+        )
+        out.append(notes.table("Each annotator against gold", head, rows, caption))
+    pace = report.get("throughput")
+    if pace and pace["annotators"]:
+        rows = [
+            _text(name)
+            + f"<td>{row['documents_done']:,}</td><td>{row['active_hours']:.2f}</td>"
+            + notes.cell(row, "documents_per_hour")
+            + notes.cell(row, "spans_per_hour")
+            + notes.cell(row, "median_seconds_per_document")
+            for name, row in pace["annotators"].items()
+        ]
+        columns = ("annotator", "done", "active hours", "docs/hour", "spans/hour", "median s/doc")
+        out.append(notes.table("Throughput per annotator", columns, rows))
     return "".join(out)
 
 

@@ -22,6 +22,7 @@ from workbench.store.records import (
     SpanInfo,
     UndoResult,
 )
+from workbench.store.relabel import LabelChangeInfo, RelabelStore
 from workbench.store.schemes import sync_scheme
 from workbench.store.suggestions import OCCURRENCES, NewSuggestion, SuggestionInfo, SuggestionStore
 
@@ -40,6 +41,7 @@ __all__ = [
     "DocumentRow",
     "FlagInfo",
     "ImportSummary",
+    "LabelChangeInfo",
     "NewAnnotation",
     "NewDocument",
     "NewSpan",
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentStore, SuggestionStore, FlagStore):
+class Store(DocumentStore, SuggestionStore, FlagStore, RelabelStore):
     """Documents, annotators, annotations and spans in one database, under one scheme."""
 
     def keep_scheme(self) -> None:

@@ -409,6 +409,7 @@ class Migration(NamedTuple):
 
 SUGGESTION_TABLES = ("suggestion", "decision")
 V4_TABLES = ("flag",)
+V5_TABLES = ("label_change",)
 
 
 def _adding(tables: tuple[str, ...], why: str) -> Callable[[Session], None]:
@@ -434,6 +435,11 @@ MIGRATIONS: dict[int, Migration] = {
         _adding(V4_TABLES, "Version 4 adds flags: documents an annotator flags for review."),
         same_tables=False,
         adds=V4_TABLES,
+    ),
+    4: Migration(
+        _adding(V5_TABLES, "Version 5 adds the log of label renames and merges."),
+        same_tables=False,
+        adds=V5_TABLES,
     ),
 }
 """Schema version N -> how to bring a database from N to N + 1."""
