@@ -86,6 +86,12 @@ def test_train_models_and_suggest_model(workdir: Path) -> None:
     assert "model:m1:" in made.stderr and "suggestions stored" in made.stderr
     assert_user_error(invoke("suggest", "model", "nope", env=env), "model 'nope'", "m1")
     assert_user_error(invoke("suggest", "model", "m1", "--min-score", "2", env=env), "--min-score")
+    assert_user_error(
+        invoke("suggest", "model", "m1", "--max-per-doc", "-1", env=env), "--max-per-doc"
+    )
+    capped = invoke("suggest", "model", "m1", "--min-score", "0", "--max-per-doc", "2", env=env)
+    assert capped.exit_code == 0, capped.output
+    assert "span predictions beyond the best 2 of each of" in capped.stderr
 
     # Honest evaluation (issue 14.5): scored against gold only where the model did not train.
     assert invoke("suggest", "model", "m1", "--min-score", "0", env=env).exit_code == 0

@@ -11,7 +11,7 @@ from test_train import reports, tiny  # noqa: F401 (the fixture)
 
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.store import Store
-from workbench.train.predict import suggest_model
+from workbench.train.predict import LeftOut, suggest_model
 from workbench.train.registry import find_model
 from workbench.train.run import train_model
 from workbench.train.uncertainty import latest_model_source, uncertainty
@@ -31,7 +31,7 @@ def test_model_suggestions_are_its_predictions_on_the_stored_tokens(
     import spacy
 
     models = workdir / "models"
-    summary = suggest_model(trained, "m1", min_score=0.0, models=models)
+    summary = suggest_model(trained, "m1", min_score=0.0, max_per_doc=None, models=models)
     assert summary.source == "model:m1" and summary.added > 0
     # The same pipeline by hand, over Docs of the stored tokens: the same spans and scores.
     nlp = spacy.load(models / "m1")
@@ -55,9 +55,28 @@ def test_model_suggestions_are_its_predictions_on_the_stored_tokens(
         ("stance", "NEUTRAL"), ("stance", "CRITICAL"), ("topic", "ECONOMY"), ("topic", "ENERGY")
     }  # fmt: skip
     assert cats[("topic", "ENERGY")] == pytest.approx(doc.cats["ENERGY"], abs=1e-6)
+    # At most so many per document: the best of them; the others counted.
+    every = {i: trained.suggestions(i) for i in range(1, 9)}
+    left_out = LeftOut(None)
+    capped = suggest_model(
+        trained, "m1", min_score=0.0, max_per_doc=3, models=models, left_out=left_out
+    )
+    assert capped.replaced == summary.added
+    for document_id, before in every.items():
+        spans = [s for s in before if s.kind == "span"]
+        kept = [s for s in trained.suggestions(document_id) if s.kind == "span"]
+        assert len(kept) == min(3, len(spans))
+        best = sorted((s.score or 0 for s in spans), reverse=True)[:3]
+        assert sorted((s.score or 0 for s in kept), reverse=True) == best
+    assert left_out.spans == sum(
+        max(len([s for s in b if s.kind == "span"]) - 3, 0) for b in every.values()
+    )
+    assert left_out.documents == sum(
+        len([s for s in b if s.kind == "span"]) > 3 for b in every.values()
+    )
     # A higher bar keeps fewer; a re-run replaces the pending ones.
     again = suggest_model(trained, "m1", min_score=0.9, models=models)
-    assert again.replaced == summary.added
+    assert again.replaced == capped.added
     assert all((s.score or 0) >= 0.9 for s in trained.suggestions(first.id))
 
 

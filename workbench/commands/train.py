@@ -154,6 +154,12 @@ def suggest_model_command(
     min_score: Annotated[
         str, typer.Option(help="Store predictions scoring at least this.")
     ] = "0.3",
+    max_per_doc: Annotated[
+        str,
+        typer.Option(
+            help="Store at most this many span predictions per document, the best first (0: all)."
+        ),
+    ] = "200",
     documents: DocsOption = None,
     doc: DocOption = None,
     models: ModelsOption = None,
@@ -162,18 +168,31 @@ def suggest_model_command(
 ) -> None:
     """Run a trained model over the stored documents: its claim spans (with spancat's
     scores) and stance and topic scores become suggestions of the source model:NAME."""
-    from workbench.train.predict import suggest_model
+    from workbench.train.predict import LeftOut, suggest_model
 
     threshold = _number(min_score, "--min-score", float, "a score from 0 to 1")
     if not 0 <= threshold <= 1:
         raise fail(f"--min-score {min_score}: use a score from 0 to 1")
+    cap = _number(max_per_doc, "--max-per-doc", int, "a whole number, 0 for all")
+    if cap < 0:
+        raise fail(f"--max-per-doc {max_per_doc}: use a whole number, 0 for all")
     store = open_store(ctx, db, scheme)
+    left_out = LeftOut(cap or None)
     summary = suggest_model(
         store,
         model,
         docs=_documents(documents, doc),
         not_done=not_done_by,
         min_score=threshold,
+        max_per_doc=cap or None,
         models=models,
+        left_out=left_out,
     )
     typer.echo(f"{summary} (database: {store.db.name})", err=True)
+    if left_out.spans:
+        typer.echo(
+            f"left out {left_out.spans:,} span predictions beyond the best {cap:,} of each of"
+            f" {left_out.documents:,} documents: raise --min-score, or --max-per-doc to keep"
+            " more (0: all)",
+            err=True,
+        )
