@@ -63,10 +63,10 @@ def test_model_suggestions_are_its_predictions_on_the_stored_tokens(
     )
     assert capped.replaced == summary.added
     for document_id, before in every.items():
-        spans = [s for s in before if s.kind == "span"]
+        made = [s for s in before if s.kind == "span"]
         kept = [s for s in trained.suggestions(document_id) if s.kind == "span"]
-        assert len(kept) == min(3, len(spans))
-        best = sorted((s.score or 0 for s in spans), reverse=True)[:3]
+        assert len(kept) == min(3, len(made))
+        best = sorted((s.score or 0 for s in made), reverse=True)[:3]
         assert sorted((s.score or 0 for s in kept), reverse=True) == best
     assert left_out.spans == sum(
         max(len([s for s in b if s.kind == "span"]) - 3, 0) for b in every.values()
