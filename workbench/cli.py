@@ -813,4 +813,5 @@ def main() -> None:
 # only Typer and this module at the top, so `workbench --help` stays fast.
 from workbench.commands import find as _find  # noqa: E402, F401
 from workbench.commands import report as _report  # noqa: E402, F401
+from workbench.commands import route as _route  # noqa: E402, F401
 from workbench.commands import train as _train  # noqa: E402, F401

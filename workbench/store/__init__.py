@@ -22,6 +22,7 @@ from workbench.store.records import (
     SpanInfo,
     UndoResult,
 )
+from workbench.store.routing import RoutingStore
 from workbench.store.schemes import sync_scheme
 from workbench.store.suggestions import OCCURRENCES, NewSuggestion, SuggestionInfo, SuggestionStore
 
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentStore, SuggestionStore, FlagStore):
+class Store(DocumentStore, SuggestionStore, FlagStore, RoutingStore):
     """Documents, annotators, annotations and spans in one database, under one scheme."""
 
     def close(self) -> None:

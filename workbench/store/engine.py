@@ -400,6 +400,7 @@ class Migration(NamedTuple):
 
 SUGGESTION_TABLES = ("suggestion", "decision")
 V4_TABLES = ("flag",)
+V5_TABLES = ("route_policy", "route_document", "route_lease")
 
 
 def _adding(tables: tuple[str, ...], why: str) -> Callable[[Session], None]:
@@ -425,6 +426,11 @@ MIGRATIONS: dict[int, Migration] = {
         _adding(V4_TABLES, "Version 4 adds flags: documents an annotator flags for review."),
         same_tables=False,
         adds=V4_TABLES,
+    ),
+    4: Migration(
+        _adding(V5_TABLES, "Version 5 adds routing: the policy, the order and the leases."),
+        same_tables=False,
+        adds=V5_TABLES,
     ),
 }
 """Schema version N -> how to bring a database from N to N + 1."""
