@@ -37,24 +37,22 @@ SWEEP = (
     " LEFT JOIN annotation a ON a.document_id = l.document_id AND a.annotator_id = l.annotator_id"
     " WHERE l.due_at <= ?"
 )
-HELD = (
-    "SELECT l.id, l.document_id, rd.position FROM route_lease l"
-    " JOIN route_document rd ON rd.document_id = l.document_id"
+OWN = (
+    "SELECT * FROM (SELECT 0 AS kind, l.id AS lease, l.document_id, rd.position"
+    " FROM route_lease l JOIN route_document rd ON rd.document_id = l.document_id"
     " LEFT JOIN annotation a ON a.document_id = l.document_id AND a.annotator_id = l.annotator_id"
-    f" WHERE l.annotator_id = ? AND l.due_at IS NOT NULL AND (a.status IS NULL OR a.status IN"
-    f" {UNFINISHED}) ORDER BY rd.position LIMIT 1"
-)
-BEGUN = (
-    "SELECT rd.document_id, rd.position FROM annotation a"
+    " WHERE l.annotator_id = ? AND l.due_at IS NOT NULL"
+    f" AND (a.status IS NULL OR a.status IN {UNFINISHED}) ORDER BY rd.position LIMIT 1) AS held"
+    " UNION ALL SELECT 1, CAST(NULL AS INTEGER), rd.document_id, rd.position FROM annotation a"
     " JOIN route_document rd ON rd.document_id = a.document_id"
     " WHERE a.annotator_id = ? AND a.status = 'in_progress' AND NOT EXISTS (SELECT 1 FROM"
     " route_lease l WHERE l.document_id = a.document_id AND l.annotator_id = ?)"
-    " ORDER BY rd.position"
+    " UNION ALL SELECT * FROM (SELECT 2, CAST(NULL AS INTEGER), rd.document_id, rd.position"
+    f" FROM route_document rd WHERE rd.position < ? AND {MINE} ORDER BY rd.position LIMIT 1)"
+    " AS calibrating ORDER BY 1, 4"
 )
-CALIBRATION = (
-    f"SELECT rd.document_id, rd.position FROM route_document rd WHERE rd.position < ? AND {MINE}"
-    " ORDER BY rd.position LIMIT 1"
-)
+"""In one statement: the document the annotator holds and has not finished (kind 0), the
+ones they began without a lease (1), the first calibration document left for them (2)."""
 POOL = (
     "SELECT rd.document_id, rd.position FROM route_document rd"
     f" WHERE rd.filled = ? AND rd.position >= ? AND {MINE} ORDER BY rd.position LIMIT 1"
@@ -120,22 +118,24 @@ class Leaser:
         lease = float(minutes) * 60.0
         due = now + lease
         self.sweep(now, lease, per_doc)
-        # 1. What they were given and have not finished: the same document again.
-        held = self.run(HELD, (me,)).fetchone()
-        if held is not None and self.run(RENEW, (now, due, held[0])).rowcount:
-            return held[1], held[2], "in progress", due
-        #    ... or one they began without a lease (or whose lease lapsed), if it has room.
-        for document_id, position in self.run(BEGUN, (me, me)).fetchall():
+        # 1. What they were given and have not finished: the same document again; or one
+        #    they began without a lease (or whose lease lapsed), if it has room.
+        # 2. The calibration documents, which everyone does.
+        own = self.run(OWN, (me, me, me, calibration, me, me)).fetchall()
+        for kind, lease_id, document_id, position in own:
+            if kind == 0 and self.run(RENEW, (now, due, lease_id)).rowcount:
+                return document_id, position, "in progress", due
             calibrating = position < calibration
-            if (calibrating or self.lock(document_id)) and self.give(
-                document_id, me, gold, now, due, None if calibrating else per_doc
+            limit = None if calibrating else per_doc
+            if (
+                kind == 1
+                and (calibrating or self.lock(document_id))
+                and self.give(document_id, me, gold, now, due, limit)
             ):
                 return document_id, position, "in progress", due
-        # 2. The calibration documents, which everyone does.
-        found = self.run(CALIBRATION, (calibration, me, me)).fetchone()
-        if found is not None:
-            self.give(found[0], me, gold, now, due, None)
-            return found[0], found[1], "calibration", due
+            if kind == 2:
+                self.give(document_id, me, gold, now, due, None)
+                return document_id, position, "calibration", due
         # 3. The first document in the order with room that is not theirs already.
         while True:
             found = self.run(

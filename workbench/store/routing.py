@@ -33,7 +33,7 @@ from sqlmodel import SQLModel
 
 from workbench import models
 from workbench.store.core import StoreBase
-from workbench.store.engine import _WRITE, is_sqlite, translate
+from workbench.store.engine import is_sqlite, translate
 from workbench.store.leases import Leaser
 
 RD = SQLModel.metadata.tables[models.RouteDocument.__tablename__]
@@ -169,20 +169,30 @@ class RoutingStore(StoreBase):
         """The next document for ``annotator`` under the policy, its lease taken (or renewed)
         at ``now``; None if nothing is left for them. One write transaction (see
         :mod:`workbench.store.leases`); a policy that does not route them raises."""
+        engine = self.db.engine
+        sqlite = is_sqlite(engine)
         try:
-            with self.db.engine.connect() as connection:
-                writing = connection.execution_options(**{_WRITE: True})
-                with writing.begin():
-                    cursor = writing.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                    try:
-                        leaser = Leaser(cursor, postgresql=not is_sqlite(self.db.engine))
-                        found = leaser.next_for(annotator, now)
-                    finally:
-                        cursor.close()
-        except self.db.engine.dialect.loaded_dbapi.Error as exc:
-            wrapped = sa_exc.DBAPIError.instance(
-                None, None, exc, self.db.engine.dialect.loaded_dbapi.Error
-            )
+            # The driver's connection from the pool, with its pragmas: no statement building.
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                try:
+                    if sqlite:
+                        cursor.execute("BEGIN IMMEDIATE")  # the write lock, from the start
+                    found = Leaser(cursor, postgresql=not sqlite).next_for(annotator, now)
+                    if sqlite:
+                        cursor.execute("COMMIT")
+                    else:
+                        raw.commit()
+                except BaseException:
+                    raw.rollback()
+                    raise
+                finally:
+                    cursor.close()
+            finally:
+                raw.close()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            wrapped = sa_exc.DBAPIError.instance(None, None, exc, engine.dialect.loaded_dbapi.Error)
             assert isinstance(wrapped, sa_exc.DBAPIError)
             raise translate(wrapped, self.db.name) from None
         except sa_exc.DBAPIError as exc:
