@@ -13,7 +13,7 @@ from typing import Any
 
 from workbench import models
 from workbench.errors import FieldError, FieldNotFoundError
-from workbench.store import AnnotatorInfo, Store
+from workbench.store import AnnotatorInfo, DocumentRow, Store
 from workbench.store.routing import Pick, PolicyInfo, Queue
 
 DEFAULT_LEASE_MINUTES = 30.0
@@ -113,20 +113,21 @@ def route_next(store: Store, *, annotator: str, now: Clock | None = None) -> Pic
 class Routed:
     """What the document list shows an annotator under a policy."""
 
-    own: frozenset[int]
-    """Their documents: annotated or leased by them (the pick included)."""
+    rows: list[DocumentRow]
+    """Their documents, annotated or leased by them (the pick included), by name."""
     pick: int | None
-    """The document ``route_next`` gave them, or None: nothing left."""
+    """The document :func:`route_next` gave them, or None: nothing left."""
 
 
-def routed_list(store: Store, annotator: AnnotatorInfo) -> Routed | None:
-    """For the document list: the annotator's routed documents and their next one (its lease
-    taken), or None when no policy routes them (every document is listed)."""
+def routed_list(store: Store, annotator: AnnotatorInfo, *, search: str = "") -> Routed | None:
+    """For the document list: the annotator's routed documents (whose name contains
+    ``search``) and their next one, its lease taken; None when no policy routes them (every
+    document is listed)."""
     if not routes(store, annotator.name):
         return None
     pick = route_next(store, annotator=annotator.name)
-    own = frozenset(store.routed_documents(annotator.id))
-    return Routed(own, None if pick is None else pick.document_id)
+    rows = store.routed_rows(annotator.id, search=search)
+    return Routed(rows, None if pick is None else pick.document_id)
 
 
 def show_policy(store: Store, *, now: Clock | None = None) -> dict[str, Any]:

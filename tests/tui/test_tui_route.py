@@ -71,3 +71,19 @@ async def test_the_list_and_done_follow_the_policy(small_store: Store) -> None:
         await pilot.press("ctrl+n")
         await until(pilot, lambda: highlighted(app) == third, "ctrl+n: route next's pick")
         assert first not in listed(app)  # bob's: alice never sees it offered
+
+
+async def test_the_name_filter_narrows_the_routed_documents(small_store: Store) -> None:
+    small_store.annotator("alice")
+    set_policy(small_store, per_doc=1)
+    first, second = policy_order(small_store)[:2]
+    small_store.set_status(
+        small_store.annotation(first, small_store.annotator("alice").id).id, "done"
+    )
+    app = WorkbenchApp(small_store, annotator="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "the list")
+        await until(pilot, lambda: sorted(listed(app)) == sorted([first, second]), "two")
+        await pilot.press(*small_store.document(second).name)
+        await until(pilot, lambda: listed(app) == [second], "the filter")
+        assert highlighted(app) == second

@@ -35,6 +35,7 @@ from workbench import models
 from workbench.store.core import StoreBase
 from workbench.store.engine import is_sqlite, translate
 from workbench.store.leases import Leaser
+from workbench.store.records import DocumentRow
 
 RD = SQLModel.metadata.tables[models.RouteDocument.__tablename__]
 LEASE = SQLModel.metadata.tables[models.RouteLease.__tablename__]
@@ -154,14 +155,43 @@ class RoutingStore(StoreBase):
                 session.execute(delete(table))
             return had
 
-    def routed_documents(self, annotator_id: int) -> set[int]:
-        """The documents that are the annotator's own: annotated or leased by them."""
+    def routed_rows(self, annotator_id: int, *, search: str = "") -> list[DocumentRow]:
+        """The annotator's own documents (annotated or leased by them) as the document list
+        shows them, by name (whose name contains ``search``): read without the rest of the
+        corpus, however large it is."""
         own = union(
             select(ANN.c.document_id).where(ANN.c.annotator_id == annotator_id),
             select(LEASE.c.document_id).where(LEASE.c.annotator_id == annotator_id),
+        ).subquery()
+        spans = SQLModel.metadata.tables[models.Span.__tablename__]
+        span_count = (
+            select(func.count(spans.c.id))
+            .where(spans.c.annotation_id == ANN.c.id)
+            .correlate(ANN)
+            .scalar_subquery()
         )
+        query = (
+            select(DOC.c.id, DOC.c.name, DOC.c.n_chars, DOC.c.n_tokens, ANN.c.status, ANN.c.id)
+            .add_columns(span_count)
+            .select_from(DOC.join(own, own.c.document_id == DOC.c.id))
+            .outerjoin(ANN, _own_annotation(DOC.c.id, annotator_id))
+            .order_by(DOC.c.name)
+        )
+        if search:
+            query = query.where(DOC.c.name.icontains(search, autoescape=True))
         with self.db.read() as session:
-            return {document_id for (document_id,) in session.execute(own)}
+            return [
+                DocumentRow(
+                    id=row[0],
+                    name=row[1],
+                    n_chars=row[2],
+                    n_tokens=row[3],
+                    status=row[4] or "todo",
+                    spans=row[6] or 0,
+                    annotation_id=row[5],
+                )
+                for row in session.execute(query)
+            ]
 
     # -- handing out ---------------------------------------------------------------------------
 

@@ -164,12 +164,10 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             )  # fmt: skip
             matching = self.store.count_documents("" if content == "" else self.filter_text)
         # A routing policy: their own documents and the one route next gives them (leased).
-        self._routed = routed_list(self.store, self.annotator)
+        search = "" if content is not None else self.filter_text
+        self._routed = routed_list(self.store, self.annotator, search=search)
         if self._routed is not None:
-            if not content:  # every match, not a page: theirs may lie past the first page
-                search = "" if content == "" else self.filter_text
-                every = self.store.list_documents(self.annotator.id, search=search)
-            rows = [row for row in every if row.id in self._routed.own][:LIST_LIMIT]
+            rows = [r for r in self._routed.rows if not content or r.id in held][:LIST_LIMIT]
             matching = len(rows)
         stats = next(
             (s for s in self.store.annotator_stats() if s.name == self.annotator.name), None
