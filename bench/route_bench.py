@@ -11,8 +11,9 @@
 # baseline is the same pick and lease in Python's sqlite3 with nothing around it (BEGIN
 # IMMEDIATE, the pick SELECT, the INSERT and UPDATE, COMMIT). After each call the annotator's
 # annotation of the picked document is marked done (not timed), so the next call picks anew;
-# every call must pick the same document on both copies. ``route_next_ratio`` = median ours /
-# median bare (issue 15: at most 2); ``route_next_ms_median`` at most 20 ms.
+# every call must pick the same document on both copies. Then ``route show`` (every queue) once.
+# ``route_next_ratio`` = median ours / median bare (issue 15: at most 2);
+# ``route_next_ms_median`` at most 20 ms.
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from sqlalchemy import insert, text
 
 from workbench import models
 from workbench.nlp import Tokenization
-from workbench.routing import route_next, set_policy
+from workbench.routing import route_next, set_policy, show_policy
 from workbench.store import Store, open_store, text_hash
 
 FULL_N = 100_000
@@ -219,6 +220,11 @@ def main() -> None:
                 raise SystemExit(f"call {call}: ours picked {pick}, the bare SQL {bare_pick}")
             mark_done(ours_done, pick.document_id, annotator_id)
             mark_done(bare, bare_pick, annotator_id)
+        begin = time.perf_counter()
+        shown = show_policy(store)
+        show_seconds = time.perf_counter() - begin
+        if len(shown["queues"]) != ANNOTATORS:
+            raise SystemExit("route show lists the wrong annotators")
         store.close()
         ours_done.close()
         bare.close()
@@ -246,6 +252,7 @@ def main() -> None:
         "route_next_ratio": round(ratio, 3),
         "pick_uses_index": indexed,
         "cli_seconds": round(cli_seconds, 3),
+        "route_show_seconds": round(show_seconds, 3),
         "target_ms": TARGET_MS,
         "target_ratio": TARGET_RATIO,
         "meets_target": ours_median <= TARGET_MS and ratio <= TARGET_RATIO and indexed,
@@ -259,6 +266,7 @@ def main() -> None:
         ("route next ratio", f"{ratio:.3f} ours / bare (target <= {TARGET_RATIO})"),
         ("pick query plan", plan_text),
         ("workbench route next", f"{cli_seconds:.2f} s in a fresh interpreter"),
+        ("route show", f"{show_seconds:.2f} s for {ANNOTATORS} annotators' queues"),
     ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:

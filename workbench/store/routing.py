@@ -20,7 +20,6 @@ import orjson
 from sqlalchemy import (
     and_,
     delete,
-    exists,
     false,
     func,
     insert,
@@ -44,7 +43,6 @@ DOC = SQLModel.metadata.tables[models.Document.__tablename__]
 POLICY = SQLModel.metadata.tables[models.RoutePolicy.__tablename__]
 FINISHED = ("done", "skipped")
 UNFINISHED = ("todo", "in_progress")
-ROUTE_TABLES = ("route_policy", "route_document", "route_lease")
 
 
 @dataclass(frozen=True)
@@ -249,9 +247,8 @@ class RoutingStore(StoreBase):
                 .select_from(RD)
                 .where(RD.c.filled == false(), RD.c.position >= policy.calibration)
             ).scalar()
-            calibration = min(policy.calibration, session.execute(
-                select(func.count()).select_from(RD)
-            ).scalar() or 0)  # fmt: skip
+            placed_count = session.execute(select(func.count()).select_from(RD)).scalar()
+            calibration = min(policy.calibration, placed_count or 0)
             for annotator_id, name in annotators:
                 done = session.execute(
                     select(func.count())
@@ -271,14 +268,16 @@ class RoutingStore(StoreBase):
                         )
                     )
                 ).scalar()
+                # From the annotator's own rows, not a walk over every document.
+                own = union(
+                    select(LEASE.c.document_id).where(LEASE.c.annotator_id == annotator_id),
+                    select(ANN.c.document_id).where(
+                        ANN.c.annotator_id == annotator_id, ANN.c.status.in_(FINISHED)
+                    ),
+                ).subquery()
                 mine = (
                     select(RD.c.position, RD.c.filled)
-                    .where(
-                        or_(
-                            _leased_by(RD.c.document_id, annotator_id),
-                            _finished_by(RD.c.document_id, annotator_id),
-                        )
-                    )
+                    .join(own, own.c.document_id == RD.c.document_id)
                     .subquery()
                 )
                 calibration_mine, pool_mine = session.execute(
@@ -296,14 +295,6 @@ class RoutingStore(StoreBase):
 
 def _own_annotation(document: Any, annotator_id: int) -> Any:
     return and_(ANN.c.document_id == document, ANN.c.annotator_id == annotator_id)
-
-
-def _leased_by(document: Any, annotator_id: int) -> Any:
-    return exists().where(LEASE.c.document_id == document, LEASE.c.annotator_id == annotator_id)
-
-
-def _finished_by(document: Any, annotator_id: int) -> Any:
-    return exists().where(_own_annotation(document, annotator_id), ANN.c.status.in_(FINISHED))
 
 
 def _gold_ids() -> Any:
