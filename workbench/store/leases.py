@@ -38,21 +38,22 @@ SWEEP = (
     " WHERE l.due_at <= ?"
 )
 OWN = (
-    "SELECT * FROM (SELECT 0 AS kind, l.id AS lease, l.document_id, rd.position"
+    "SELECT 0, l.id, l.document_id, rd.position"
     " FROM route_lease l JOIN route_document rd ON rd.document_id = l.document_id"
     " LEFT JOIN annotation a ON a.document_id = l.document_id AND a.annotator_id = l.annotator_id"
     " WHERE l.annotator_id = ? AND l.due_at IS NOT NULL"
-    f" AND (a.status IS NULL OR a.status IN {UNFINISHED}) ORDER BY rd.position LIMIT 1) AS held"
+    f" AND (a.status IS NULL OR a.status IN {UNFINISHED})"
     " UNION ALL SELECT 1, CAST(NULL AS INTEGER), rd.document_id, rd.position FROM annotation a"
     " JOIN route_document rd ON rd.document_id = a.document_id"
     " WHERE a.annotator_id = ? AND a.status = 'in_progress' AND NOT EXISTS (SELECT 1 FROM"
     " route_lease l WHERE l.document_id = a.document_id AND l.annotator_id = ?)"
     " UNION ALL SELECT * FROM (SELECT 2, CAST(NULL AS INTEGER), rd.document_id, rd.position"
     f" FROM route_document rd WHERE rd.position < ? AND {MINE} ORDER BY rd.position LIMIT 1)"
-    " AS calibrating ORDER BY 1, 4"
+    " AS calibrating"
 )
-"""In one statement: the document the annotator holds and has not finished (kind 0), the
-ones they began without a lease (1), the first calibration document left for them (2)."""
+"""In one statement: the documents the annotator holds and has not finished (kind 0), the
+ones they began without a lease (1), the first calibration document left for them (2); sorted
+by the caller (a sort here would build temporary trees for a handful of rows)."""
 POOL = (
     "SELECT rd.document_id, rd.position FROM route_document rd"
     f" WHERE rd.filled = ? AND rd.position >= ? AND {MINE} ORDER BY rd.position LIMIT 1"
@@ -121,7 +122,9 @@ class Leaser:
         # 1. What they were given and have not finished: the same document again; or one
         #    they began without a lease (or whose lease lapsed), if it has room.
         # 2. The calibration documents, which everyone does.
-        own = self.run(OWN, (me, me, me, calibration, me, me)).fetchall()
+        own = sorted(
+            self.run(OWN, (me, me, me, calibration, me, me)).fetchall(), key=_kind_position
+        )
         for kind, lease_id, document_id, position in own:
             if kind == 0 and self.run(RENEW, (now, due, lease_id)).rowcount:
                 return document_id, position, "in progress", due
@@ -216,3 +219,7 @@ class Leaser:
         self.run(
             "UPDATE route_policy SET documents_up_to = ? WHERE id = 1", (max(d[0] for d in added),)
         )
+
+
+def _kind_position(row: tuple[int, int | None, int, int]) -> tuple[int, int]:
+    return row[0], row[3]
