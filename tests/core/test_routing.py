@@ -277,12 +277,23 @@ CONCURRENT = 20
 CALLER = """
 import os, sys, time
 from workbench.cli import main
+from workbench.store.leases import HOLDERS, Leaser
 go, url, name = sys.argv[1:4]
+run = Leaser.run
+def slow_run(self, sql, *args, **kwargs):
+    result = run(self, sql, *args, **kwargs)
+    if sql == HOLDERS:
+        time.sleep(0.05)  # between counting a document's holders and leasing it: a race shows
+    return result
+Leaser.run = slow_run
 while not os.path.exists(go):
     time.sleep(0.005)
 sys.argv = ["workbench", "--db", url, "route", "next", "--annotator", name, "--json"]
 main()
 """
+"""One ``workbench route next`` process, started when the file ``go`` appears. It waits 50 ms
+between counting a document's holders and leasing it, so that calls overlap: without the
+locking, two of them lease one document past K (checked by removing it)."""
 
 
 @pytest.mark.slow
