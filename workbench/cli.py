@@ -826,4 +826,5 @@ def main() -> None:
 from workbench.commands import find as _find  # noqa: E402, F401
 from workbench.commands import labels as _labels  # noqa: E402, F401
 from workbench.commands import report as _report  # noqa: E402, F401
+from workbench.commands import route as _route  # noqa: E402, F401
 from workbench.commands import train as _train  # noqa: E402, F401

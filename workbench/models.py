@@ -306,3 +306,65 @@ class LabelChange(SQLModel, table=True):
     suggestions: int = 0
     scheme_file: str | None = Field(default=None, sa_type=Text)
     """The scheme file rewritten with the database, if one was in use."""
+
+
+class RoutePolicy(SQLModel, table=True):
+    """The routing policy (one row, ``id`` 1; none: every annotator sees every document):
+    how many annotators each document needs, how many calibration documents everyone does,
+    how long a lease lasts without a change, and whom it routes."""
+
+    __tablename__ = "route_policy"
+    __table_args__ = (
+        CheckConstraint("per_doc >= 1", name="ck_route_per_doc"),
+        CheckConstraint("calibration >= 0", name="ck_route_calibration"),
+        CheckConstraint("lease_minutes > 0", name="ck_route_lease"),
+    )
+
+    id: int = Field(default=1, primary_key=True)
+    per_doc: int
+    calibration: int = 0
+    lease_minutes: float = 30.0
+    seed: int = 0
+    annotators: str = Field(default="[]", sa_type=Text)
+    """A JSON array of the routed annotators' names, sorted; empty: every annotator."""
+    documents_up_to: int = 0
+    """The highest document id placed in the order: newer documents are appended on use."""
+    created_at: float = Field(default_factory=now)
+
+
+class RouteDocument(SQLModel, table=True):
+    """A document's place in the seeded routing order (the first ``calibration`` are done by
+    everyone) and how many annotators have it: done, or holding a live lease. ``filled`` is
+    ``taken >= per_doc``, kept beside it so the next open document is one index lookup."""
+
+    __tablename__ = "route_document"
+    __table_args__ = (
+        Index("ux_route_document_position", "position", unique=True),
+        Index("ix_route_document_filled_position", "filled", "position"),
+    )
+
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    )
+    position: int
+    taken: int = 0
+    filled: bool = False
+
+
+class RouteLease(SQLModel, table=True):
+    """An annotator's hold on a document given by ``workbench route next``. It lapses at
+    ``due_at`` unless its holder changed the annotation since; once the annotation is done,
+    ``due_at`` is None and it counts as done for good."""
+
+    __tablename__ = "route_lease"
+    __table_args__ = (
+        Index("ux_route_lease_document_annotator", "document_id", "annotator_id", unique=True),
+        Index("ix_route_lease_annotator_due", "annotator_id", "due_at"),
+        Index("ix_route_lease_due", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(sa_column=_fk("document.id", index=False))
+    annotator_id: int = Field(sa_column=_fk("annotator.id", index=False))
+    taken_at: float = Field(default_factory=now)
+    due_at: float | None = None

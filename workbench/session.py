@@ -21,6 +21,7 @@ from typing import Literal
 from workbench.models import GOLD, note_problem
 from workbench.nlp import Tokenization
 from workbench.review import Candidate, Votes, majority_plan, span_key
+from workbench.routing import route_next, routes
 from workbench.store import (
     OCCURRENCES,
     AnnotationInfo,
@@ -641,6 +642,9 @@ class AnnotationSession:
         by ``step``; None if there is none. ``order``: the documents to follow instead of all
         of them by name. Waits for the changes submitted so far (call it off the UI thread)."""
         self._writer.drain()  # the status just set must count
+        if unfinished and routes(self.store, self.annotator.name):  # a routing policy decides
+            pick = route_next(self.store, annotator=self.annotator.name)
+            return None if pick is None else pick.document_id
         ids, status = self.document_order()
         if order is not None:
             ids = list(order)

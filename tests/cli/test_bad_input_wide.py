@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from workbench import models
 from workbench.cli import app
 from workbench.models import unprintable
+from workbench.routing import route_next, set_policy
 from workbench.scheme import default_scheme
 from workbench.store import Database, NewDocument, NewSuggestion, Store, open_store, resolve_url
 
@@ -40,7 +41,7 @@ def no_tui(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def database(backend_url: str) -> str:
     """The three small documents and one annotation by ``ann``: a span, stance, topic, flag;
-    a suggestion and its decision; a logged label change."""
+    a suggestion and its decision; a logged label change; a routing policy with a lease."""
     store = open_store(backend_url)
     store.add_documents(NewDocument(name, text) for name, text in SMALL_TEXTS.items())
     annotation = store.annotation(store.document_by_name("summit"), store.annotator("ann").id)
@@ -63,6 +64,8 @@ def database(backend_url: str) -> str:
                 by="lead", action="rename", kind="topics", sources='["ENERGY"]', target="ENERGY"
             )
         )
+    set_policy(store, per_doc=1)  # routing: a policy, the order and a lease
+    route_next(store, annotator="ann")
     store.close()
     return backend_url
 

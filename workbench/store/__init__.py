@@ -23,6 +23,7 @@ from workbench.store.records import (
     UndoResult,
 )
 from workbench.store.relabel import LabelChangeInfo, RelabelStore
+from workbench.store.routing import RoutingStore
 from workbench.store.schemes import sync_scheme
 from workbench.store.suggestions import OCCURRENCES, NewSuggestion, SuggestionInfo, SuggestionStore
 
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentStore, SuggestionStore, FlagStore, RelabelStore):
+class Store(DocumentStore, SuggestionStore, FlagStore, RelabelStore, RoutingStore):
     """Documents, annotators, annotations and spans in one database, under one scheme."""
 
     def keep_scheme(self) -> None:

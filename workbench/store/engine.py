@@ -409,7 +409,7 @@ class Migration(NamedTuple):
 
 SUGGESTION_TABLES = ("suggestion", "decision")
 V4_TABLES = ("flag",)
-V5_TABLES = ("label_change",)
+V5_TABLES = ("label_change", "route_policy", "route_document", "route_lease")
 
 
 def _adding(tables: tuple[str, ...], why: str) -> Callable[[Session], None]:
@@ -437,7 +437,11 @@ MIGRATIONS: dict[int, Migration] = {
         adds=V4_TABLES,
     ),
     4: Migration(
-        _adding(V5_TABLES, "Version 5 adds the log of label renames and merges."),
+        _adding(
+            V5_TABLES,
+            "Version 5 adds the log of label renames and merges, and routing: the policy, the"
+            " order and the leases.",
+        ),
         same_tables=False,
         adds=V5_TABLES,
     ),

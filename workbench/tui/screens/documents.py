@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Stati
 from textual.worker import Worker, WorkerState
 
 from workbench.find import content_query, documents_containing
+from workbench.routing import Routed, routed_list
 from workbench.store import AnnotatorInfo, DocumentRow, Store
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.entry import Field
@@ -83,6 +84,8 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         """Reads of the list asked for; the list shown is the answer to read ``_shown``."""
         self._shown = 0
         self._opening = False
+        self._routed: Routed | None = None
+        """Under a routing policy: the annotator's documents and their next one."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -160,6 +163,12 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
                 limit=LIST_LIMIT,
             )  # fmt: skip
             matching = self.store.count_documents("" if content == "" else self.filter_text)
+        # A routing policy: their own documents and the one route next gives them (leased).
+        search = "" if content is not None else self.filter_text
+        self._routed = routed_list(self.store, self.annotator, search=search)
+        if self._routed is not None:
+            rows = [r for r in self._routed.rows if not content or r.id in held][:LIST_LIMIT]
+            matching = len(rows)
         stats = next(
             (s for s in self.store.annotator_stats() if s.name == self.annotator.name), None
         )
@@ -225,9 +234,14 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         return [Text("–" if margin is None else f"{margin:.3f}", justify="right")]
 
     def _preselect(self) -> int | None:
-        """The row of the next unfinished document (after the one opened last)."""
+        """The row of the next unfinished document (after the one opened last); under a
+        routing policy, the one route next gave."""
         if not self._rows:
             return None
+        if self._routed is not None:
+            ids = [row.id for row in self._rows]
+            pick = self._routed.pick
+            return ids.index(pick) if pick in ids else None
         start = 0
         if self.last_opened is not None:
             ids = [row.id for row in self._rows]
@@ -247,6 +261,9 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
 
     def action_next_unfinished(self) -> None:
+        if self._routed is not None:
+            self._reload()  # route next again: it picks, the list preselects its pick
+            return
         target = self._preselect()
         if target is not None:
             self.query_one(DataTable).move_cursor(row=target)
@@ -263,5 +280,6 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         document_id = self._rows[table.cursor_row].id
         self.last_opened = document_id
         self._opening = True
-        order = tuple(row.id for row in self._rows) if self.order == "uncertain" else None
+        listed = self.order == "uncertain" or self._routed is not None  # n/p follow the list
+        order = tuple(row.id for row in self._rows) if listed else None
         self.post_message(self.OpenRequested(document_id, order))
