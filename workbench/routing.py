@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench import models
-from workbench.errors import FieldError, FieldNotFoundError
+from workbench.errors import FieldError, InvariantError
 from workbench.store import AnnotatorInfo, DocumentRow, Store
+from workbench.store.core import check_annotator_name
 from workbench.store.routing import Pick, PolicyInfo, Queue
 
 DEFAULT_LEASE_MINUTES = 30.0
@@ -47,8 +48,8 @@ def set_policy(
     """Store the routing policy (replacing any): each document goes to ``per_doc``
     annotators; the first ``calibration`` documents of the order seeded by ``seed`` go to
     everyone; a lease lapses after ``lease`` minutes without a change by its holder;
-    ``annotators`` (names; None: everyone but gold) are the ones routed. Checked whole
-    before anything is written."""
+    ``annotators`` (names; None: everyone but gold) are the ones routed, those not known yet
+    registered as new annotators. Checked whole before anything is written."""
     if isinstance(per_doc, bool) or not isinstance(per_doc, int) or per_doc < 1:
         raise FieldError("per_doc", f"per_doc {per_doc!r}: use a whole number from 1")
     if isinstance(calibration, bool) or not isinstance(calibration, int) or calibration < 0:
@@ -62,15 +63,11 @@ def set_policy(
         names = tuple(sorted({name.strip() for name in annotators}))
         if not names or "" in names:
             raise FieldError("annotators", "annotators: name at least one, separated by commas")
-        known = {a.name for a in store.annotators()}
-        unknown = [name for name in names if name not in known]
-        if unknown:
-            listed = ", ".join(sorted(known - {models.GOLD})) or "none yet"
-            raise FieldNotFoundError(
-                "annotators",
-                f"annotators: no annotator named {', '.join(map(repr, unknown))}"
-                f" (annotators: {listed})",
-            )
+        for name in names:  # the names new ones will get, checked before anything is written
+            try:
+                check_annotator_name(name, "annotators")
+            except InvariantError as exc:
+                raise FieldError("annotators", str(exc)) from None
         if models.GOLD in names:
             raise FieldError("annotators", "annotators: gold is the reviewed set, not routed")
         if per_doc > len(names):
@@ -80,6 +77,8 @@ def set_policy(
                 f"{'s' * (len(names) != 1)} routed, so no document could be finished",
             )
     policy = PolicyInfo(per_doc, calibration, float(lease), seed, names)
+    for name in names:  # a lead routes a team before its annotators have begun
+        store.annotator(name)
     return store.set_route_policy(policy)
 
 

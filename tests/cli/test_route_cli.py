@@ -92,7 +92,7 @@ def test_nothing_left_is_not_an_error(env: dict[str, str]) -> None:
         (("set", "--per-doc", "1", "--calibration", "-2"), "--calibration -2:"),
         (("set", "--per-doc", "1", "--lease", "0"), "--lease 0.0: use a number of minutes"),
         (("set", "--per-doc", "1", "--lease", "inf"), "--lease inf:"),
-        (("set", "--per-doc", "1", "--annotators", "alice,zed"), "no annotator named 'zed'"),
+        (("set", "--per-doc", "1", "--annotators", "alice,z\ted"), "--annotators: annotator name"),
         (("set", "--per-doc", "3", "--annotators", "alice,bob"), "more than the 2 annotators"),
         (("set", "--per-doc", "1", "--seed", "-1"), "--seed -1:"),
         (("next", "--annotator", "zed"), "--annotator: no annotator named 'zed'"),
@@ -117,3 +117,13 @@ def test_next_without_a_policy_or_for_someone_not_routed(env: dict[str, str]) ->
         invoke("route", "next", "--annotator", "alice", env=env),
         "--annotator 'alice' is not routed: the policy routes bob",
     )
+
+
+def test_a_team_is_routed_before_its_annotators_have_begun(env: dict[str, str]) -> None:
+    made = invoke("route", "set", "--per-doc", "1", "--annotators", "alice,zed", env=env)
+    assert made.exit_code == 0, made.output
+    assert "new annotators: zed (check the spelling)" in made.stderr
+    shown = json.loads(invoke("route", "show", "--json", env=env).stdout)
+    assert [queue["annotator"] for queue in shown["queues"]] == ["alice", "zed"]
+    picked = invoke("route", "next", "--annotator", "zed", "--json", env=env)
+    assert picked.exit_code == 0 and json.loads(picked.stdout)["document"] is not None

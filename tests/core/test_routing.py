@@ -74,7 +74,7 @@ def holders(store: Store) -> dict[int, set[int]]:
         ({"per_doc": 2, "calibration": -1}, "calibration"),
         ({"per_doc": 2, "lease": 0}, "lease"),
         ({"per_doc": 2, "lease": float("nan")}, "lease"),
-        ({"per_doc": 2, "annotators": ["alice", "nobody"]}, "annotators"),
+        ({"per_doc": 2, "annotators": ["alice", "no\x1bbody"]}, "annotators"),
         ({"per_doc": 2, "annotators": ["alice", "gold"]}, "annotators"),
         ({"per_doc": 2, "annotators": [" "]}, "annotators"),
         ({"per_doc": 3, "annotators": ["alice", "bob"]}, "per_doc"),

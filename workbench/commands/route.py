@@ -59,6 +59,7 @@ def route_set_command(
     minutes = _number(lease, "--lease", float, "a number of minutes above 0")
     order_seed = _number(seed, "--seed", int, "a whole number from 0 to 2**63-1")
     store = open_store(ctx, db, scheme)
+    known = {person.name for person in store.annotators()}
     policy = set_policy(
         store,
         per_doc=k,
@@ -68,6 +69,9 @@ def route_set_command(
         seed=order_seed,
     )
     who = ", ".join(policy.annotators) or "every annotator"
+    new = [name for name in policy.annotators if name not in known]
+    if new:
+        typer.echo(f"new annotators: {', '.join(new)} (check the spelling)", err=True)
     typer.echo(
         f"routing: {policy.per_doc} per document, {policy.calibration} calibration,"
         f" leases of {policy.lease_minutes:g} min; routes {who} (database: {store.db.name})",
