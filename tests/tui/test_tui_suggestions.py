@@ -48,7 +48,8 @@ async def test_keys_accept_and_reject_suggestions_one_by_one(small_store: Store)
     app = WorkbenchApp(small_store, annotator="alice", document="summit")
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        assert "Suggestion" in footer_text(app)
+        # The footer is laid out again on a later turn once the suggestions are read.
+        await until(pilot, lambda: "Suggestion" in footer_text(app), "the suggestion keys")
         await pilot.press("end", "k")  # back to the last pending one
         await until(pilot, lambda: "suggestion QUOTE" in status_line(screen), "k")
         await pilot.press("r")
