@@ -211,6 +211,33 @@ def test_a_lease_lapses_after_its_minutes_without_a_change(
     assert route_next(routed, annotator="alice", now=clock) is None
 
 
+def test_active_time_keeps_a_lease_as_a_change_does(
+    routed: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading a long article changes nothing, but the screen counts the time spent on it.
+    set_policy(routed, per_doc=1, lease=10, annotators=["alice", "cy"])
+    clock = Clock()
+    monkeypatch.setattr(models, "now", clock)
+    held = route_next(routed, annotator="alice", now=clock)
+    assert held is not None
+    for _ in range(5):  # the rest go to cy
+        pick = route_next(routed, annotator="cy", now=clock)
+        assert pick is not None
+        routed.set_status(routed.annotation(pick.document_id, routed.annotator("cy").id).id, "done")
+    annotation = routed.annotation(held.document_id, routed.annotator("alice").id).id
+    with routed.db.write() as session:  # made now by the test's clock (rows stamp the real one)
+        session.execute(
+            text(f"UPDATE annotation SET updated_at = {clock.now} WHERE id = {annotation}")
+        )
+    clock.now += 8 * 60
+    routed.add_time(annotation, 60.0)
+    clock.now += 8 * 60  # 16 min since the lease, 8 since her active time
+    assert route_next(routed, annotator="cy", now=clock) is None
+    clock.now += 2 * 60 + 1  # 10 min and 1 s since it
+    pick = route_next(routed, annotator="cy", now=clock)
+    assert pick is not None and (pick.document_id, pick.reason) == (held.document_id, "pool")
+
+
 def test_skipping_gives_the_document_back_and_done_without_a_lease_counts(routed: Store) -> None:
     set_policy(routed, per_doc=1)
     clock = Clock()

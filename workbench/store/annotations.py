@@ -415,6 +415,7 @@ class AnnotationStore(StoreBase):
                     entity_id=row.id,
                     after=dumps({"seconds": round(seconds, 3)}),
                     state=models.EVENT_META,
+                    at=models.now(),  # the clock a lease's lapse is judged by
                 )
             )
 

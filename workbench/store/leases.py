@@ -33,7 +33,11 @@ POLICY = (
     " (SELECT id FROM annotator WHERE name = ?) FROM route_policy p WHERE p.id = 1"
 )
 SWEEP = (
-    "SELECT l.id, l.document_id, l.taken_at, a.status, a.updated_at FROM route_lease l"
+    # The holder's last change, or the last active time the screen counted (reading, moving
+    # the cursor): an annotator reading a long article keeps it.
+    "SELECT l.id, l.document_id, l.taken_at, a.status, a.updated_at, ("
+    "SELECT max(e.at) FROM event e WHERE e.annotation_id = a.id AND e.state = 'meta'"
+    " AND e.action = 'time') FROM route_lease l"
     " LEFT JOIN annotation a ON a.document_id = l.document_id AND a.annotator_id = l.annotator_id"
     " WHERE l.due_at <= ?"
 )
@@ -178,12 +182,13 @@ class Leaser:
 
     def sweep(self, now: float, lease: float, per_doc: int) -> None:
         """The leases due by ``now``: a done one counts for good, a skipped one, or one its
-        holder has not changed for a lease's length, lapses (the document goes back to the
-        pool), any other is due again a lease's length after the holder's last change."""
+        holder has neither changed nor spent active time on for a lease's length, lapses (the
+        document goes back to the pool), any other is due again a lease's length after the
+        holder's last change or active time."""
         due = self.run(SWEEP, (now,), lock=" FOR UPDATE OF l SKIP LOCKED").fetchall()
         lapsed: Counter[int] = Counter()
-        for lease_id, document_id, taken_at, status, updated_at in due:
-            last = max(taken_at, updated_at or 0.0)
+        for lease_id, document_id, taken_at, status, updated_at, active_at in due:
+            last = max(taken_at, updated_at or 0.0, active_at or 0.0)
             if status == "done":
                 self.run("UPDATE route_lease SET due_at = NULL WHERE id = ?", (lease_id,))
             elif status == "skipped" or last + lease <= now:
