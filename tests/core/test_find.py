@@ -82,6 +82,12 @@ def test_document_list_filters_by_content(small_store: Store) -> None:
     ids = documents_containing(small_store, "PIPELINE")
     assert ids == [small_store.document_by_name("energy")]
     assert documents_containing(small_store, "100%_") == []  # % and _ are not wildcards
+    # The list's page and count, filtered in the database (not every row read and sifted).
+    rows = small_store.list_documents(small_store.annotator("kim").id, containing="PIPELINE")
+    assert [row.name for row in rows] == ["energy"]
+    assert small_store.count_documents(containing="PIPELINE") == 1
+    assert small_store.count_documents(containing="100%_") == 0
+    assert small_store.list_documents(containing="e", search="sanc")[0].name == "sanctions"
 
 
 def test_find_on_the_command_line(tmp_path: Path) -> None:

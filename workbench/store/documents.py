@@ -424,11 +424,14 @@ class DocumentStore(StoreBase):
             raise NotFoundError(f"no document named {name!r}; `workbench docs` lists them")
         return found
 
-    def count_documents(self, search: str = "") -> int:
-        """How many documents there are (whose name contains ``search``)."""
+    def count_documents(self, search: str = "", *, containing: str = "") -> int:
+        """How many documents there are (whose name contains ``search``, whose text contains
+        ``containing``: in any case)."""
         query = select(func.count()).select_from(models.Document)
         if search:
             query = query.where(col(models.Document.name).icontains(search, autoescape=True))
+        if containing:
+            query = query.where(col(models.Document.text).icontains(containing, autoescape=True))
         with self.db.read() as session:
             return session.exec(query).one()
 
@@ -437,10 +440,12 @@ class DocumentStore(StoreBase):
         annotator_id: int | None = None,
         *,
         search: str = "",
+        containing: str = "",
         offset: int = 0,
         limit: int | None = None,
     ) -> list[DocumentRow]:
-        """Documents by name, each with this annotator's status and span count (a page of them)."""
+        """Documents by name, each with this annotator's status and span count (a page of them;
+        whose name contains ``search``, whose text contains ``containing``: in any case)."""
         span_count = (
             select(func.count(col(models.Span.id)))
             .where(col(models.Span.annotation_id) == col(models.Annotation.id))
@@ -471,6 +476,8 @@ class DocumentStore(StoreBase):
         )
         if search:
             query = query.where(col(models.Document.name).icontains(search, autoescape=True))
+        if containing:
+            query = query.where(col(models.Document.text).icontains(containing, autoescape=True))
         with self.db.read() as session:
             return [
                 DocumentRow(

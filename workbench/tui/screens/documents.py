@@ -152,11 +152,11 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
     def load(self, generation: int) -> None:
         """Read the page of documents and the progress figures (off the UI thread)."""
         content = content_query(self.filter_text)  # "/words": the texts that hold them
-        if content:
-            held = set(documents_containing(self.store, content))
-            every = self.store.list_documents(self.annotator.id)
-            rows = [row for row in every if row.id in held][:LIST_LIMIT]
-            matching = len(held)
+        if content:  # the database reads the page of the texts holding it, not every row
+            rows = self.store.list_documents(
+                self.annotator.id, containing=content, limit=LIST_LIMIT
+            )
+            matching = self.store.count_documents(containing=content)
         else:
             rows = self.store.list_documents(
                 self.annotator.id, search="" if content == "" else self.filter_text,
@@ -167,6 +167,7 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         search = "" if content is not None else self.filter_text
         self._routed = routed_list(self.store, self.annotator, search=search)
         if self._routed is not None:
+            held = set(documents_containing(self.store, content)) if content else set()
             rows = [r for r in self._routed.rows if not content or r.id in held][:LIST_LIMIT]
             matching = len(rows)
         stats = next(
