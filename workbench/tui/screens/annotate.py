@@ -106,13 +106,17 @@ class AnnotateScreen(EditingScreen):
         super()._show(annotation, fresh=fresh)
         shown = self.show_suggestions and self.allow_suggestions
         pending = self.session.pending_suggestions if shown else []
-        self._view.set_marks((s.token_start or 0, s.token_end or 0, s.label) for s in pending)
+        if fresh or pending is not self._marked:  # the same list until a suggestion changes
+            self._marked = pending
+            self._view.set_marks((s.token_start or 0, s.token_end or 0, s.label) for s in pending)
         active = self.allow_suggestions and bool(self.session.pending_suggestions)
         if active != self._keys_shown:
             self._keys_shown = active
             self.refresh_bindings()
 
     _keys_shown = False
+    _marked: list[SuggestionInfo] | None = None
+    """The pending suggestions the view marks (drawing a thousand again costs a millisecond)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The span suggestion keys show in the footer and act only while some are pending
