@@ -479,18 +479,7 @@ class DocumentStore(StoreBase):
         if containing:
             query = query.where(col(models.Document.text).icontains(containing, autoescape=True))
         with self.db.read() as session:
-            return [
-                DocumentRow(
-                    id=row[0],
-                    name=row[1],
-                    n_chars=row[2],
-                    n_tokens=row[3],
-                    status=row[4] or "todo",
-                    spans=row[6] or 0,
-                    annotation_id=row[5],
-                )
-                for row in session.connection().execute(query)
-            ]
+            return [DocumentRow.from_listing(row) for row in session.connection().execute(query)]
 
     def span_counts(self) -> dict[int, dict[str, int]]:
         """Spans per document and annotator name."""

@@ -91,6 +91,20 @@ class DocumentRow:
     spans: int
     annotation_id: int | None
 
+    @classmethod
+    def from_listing(cls, row: Sequence[Any]) -> DocumentRow:
+        """From a listing query's columns: document id, name, characters, tokens, the
+        annotation's status and id (None without one), its span count."""
+        return cls(
+            id=row[0],
+            name=row[1],
+            n_chars=row[2],
+            n_tokens=row[3],
+            status=row[4] or "todo",
+            spans=row[6] or 0,
+            annotation_id=row[5],
+        )
+
 
 @dataclass(frozen=True)
 class DocumentData:

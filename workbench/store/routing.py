@@ -178,18 +178,7 @@ class RoutingStore(StoreBase):
         if search:
             query = query.where(DOC.c.name.icontains(search, autoescape=True))
         with self.db.read() as session:
-            return [
-                DocumentRow(
-                    id=row[0],
-                    name=row[1],
-                    n_chars=row[2],
-                    n_tokens=row[3],
-                    status=row[4] or "todo",
-                    spans=row[6] or 0,
-                    annotation_id=row[5],
-                )
-                for row in session.execute(query)
-            ]
+            return [DocumentRow.from_listing(row) for row in session.execute(query)]
 
     # -- handing out ---------------------------------------------------------------------------
 
