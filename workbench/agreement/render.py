@@ -13,21 +13,26 @@ from workbench.agreement.sections import FIELDS, MATCHINGS
 REVIEW_QUEUE_SIZE = 20
 
 
-class _Notes:
+class Notes:
     """Undefined cells show a dash and a note number; the reasons follow the table."""
 
     def __init__(self) -> None:
         self.reasons: list[str] = []
+
+    def undefined(self, section: dict[str, Any], key: str) -> tuple[str, int]:
+        """Why ``section[key]`` is undefined, and that reason's note number (the same reason
+        keeps one number)."""
+        reason = str(section.get(f"{key}_undefined", "undefined"))
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+        return reason, self.reasons.index(reason) + 1
 
     def cell(self, section: dict[str, Any], key: str) -> str:
         """The formatted value of ``section[key]``, or a dash with the number of its reason."""
         value = section.get(key)
         if value is not None:
             return f"{value:.3f}"
-        reason = section.get(f"{key}_undefined", "undefined")
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-        return f"– ({self.reasons.index(reason) + 1})"
+        return f"– ({self.undefined(section, key)[1]})"
 
     def show(self, console: Console, heading: str, table: Table) -> None:
         """Print a heading, the table, and the reasons its cells refer to."""
@@ -40,7 +45,7 @@ class _Notes:
         console.print()
 
 
-def _pair_matrix(names: list[str], values: dict[str, Any], notes: _Notes) -> Table:
+def _pair_matrix(names: list[str], values: dict[str, Any], notes: Notes) -> Table:
     """Annotators x annotators, each pair's figure in both its cells."""
     table = Table()
     table.add_column("")
@@ -82,7 +87,7 @@ def print_agreement(
     if len(names) < 2:
         console.print("[yellow]Fewer than two annotators: there is nothing to compare yet.[/]")
     console.print()
-    notes = _Notes()
+    notes = Notes()
     _print_document_labels(report, console, notes)
     _print_spans(report, console, notes)
     _print_annotators(report, console, notes)
@@ -90,7 +95,7 @@ def print_agreement(
         _print_review_queue(report, console)
 
 
-def _print_document_labels(report: dict[str, Any], console: Console, notes: _Notes) -> None:
+def _print_document_labels(report: dict[str, Any], console: Console, notes: Notes) -> None:
     names = report["annotators"]
     stance = report["stance"]
     table = _two_columns("coefficient", "value")
@@ -120,7 +125,7 @@ def _print_document_labels(report: dict[str, Any], console: Console, notes: _Not
     notes.show(console, "Document topics: Krippendorff's alpha", table)
 
 
-def _print_spans(report: dict[str, Any], console: Console, notes: _Notes) -> None:
+def _print_spans(report: dict[str, Any], console: Console, notes: Notes) -> None:
     names = report["annotators"]
     spans = report["spans"]
     if len(names) >= 2:
@@ -168,7 +173,7 @@ def _print_spans(report: dict[str, Any], console: Console, notes: _Notes) -> Non
     notes.show(console, "Claim types of overlapping spans", table)
 
 
-def _print_annotators(report: dict[str, Any], console: Console, notes: _Notes) -> None:
+def _print_annotators(report: dict[str, Any], console: Console, notes: Notes) -> None:
     """Each annotator against gold, and each annotator's pace (reports that have them)."""
     gold = report.get("against_gold")
     if gold and gold["annotators"]:

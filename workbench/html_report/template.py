@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from workbench.agreement.render import Notes as TerminalNotes
 from workbench.agreement.sections import FIELDS, MATCHINGS
 from workbench.html_report.charts import Chart, Missing
 from workbench.html_report.data import Confusion, ReportData
@@ -41,22 +42,16 @@ _METADATA_START = "<metadata>"
 _METADATA_END = "</metadata>"
 
 
-class Notes:
+class Notes(TerminalNotes):
     """Undefined figures show a dash and a note number; the reasons follow the table (as the
     terminal report prints them)."""
-
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
 
     def cell(self, section: dict[str, Any], key: str) -> str:
         """A ``<td>`` with ``section[key]`` to three places, or a dash and a note number."""
         value = section.get(key)
         if value is not None:
             return f"<td>{value:.3f}</td>"
-        reason = str(section.get(f"{key}_undefined", "undefined"))
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-        number = self.reasons.index(reason) + 1
+        reason, number = self.undefined(section, key)
         return f'<td class="undefined" title="{escape(reason)}">– ({number})</td>'
 
     def table(

@@ -25,7 +25,7 @@ from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.compare import CompareScreen
 from workbench.tui.screens.documents import STATUS_LOOK
 from workbench.tui.screens.editing import NARROW_BELOW
-from workbench.tui.screens.parts import fit_words
+from workbench.tui.screens.parts import TABLE_KEYS_BUT_ENTER, fit_words
 from workbench.tui.typeahead import Settled
 from workbench.tui.widgets.confusion import NO_SPAN_NAME, ConfusionGrid
 from workbench.tui.widgets.pictures import AgreementPictures, Pictures, gather_pictures
@@ -34,11 +34,7 @@ from workbench.tui.widgets.pictures import AgreementPictures, Pictures, gather_p
 class _Queue(DataTable[str], inherit_bindings=False):
     """The review queue: a table whose enter is the screen's (review), shown in the footer."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        binding
-        for binding in DataTable.BINDINGS
-        if not (isinstance(binding, Binding) and binding.key == "enter")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = TABLE_KEYS_BUT_ENTER
 
 
 class AgreementScreen(ShowsWorkerErrors, Screen[None]):

@@ -23,6 +23,7 @@ from workbench.agreement.disagreements import (
 from workbench.store import Store
 from workbench.tui.failures import ShowsWorkerErrors
 from workbench.tui.screens.compare import CompareScreen
+from workbench.tui.screens.parts import TABLE_KEYS_BUT_ENTER
 
 Pair = SpanDisagreement | StanceDisagreement
 MIN_SAID = 16
@@ -34,11 +35,7 @@ LIST_LIMIT = 2_000
 class _Pairs(DataTable[Text], inherit_bindings=False):
     """The pairs: a table whose enter is the screen's (compare), shown in the footer."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        binding
-        for binding in DataTable.BINDINGS
-        if not (isinstance(binding, Binding) and binding.key == "enter")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = TABLE_KEYS_BUT_ENTER
 
 
 class DisagreementsScreen(ShowsWorkerErrors, Screen[None]):

@@ -3,13 +3,22 @@ scheme's label keys, the requests a screen posts to the app, and one-line status
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.message import Message
+from textual.widgets import DataTable
 
 from workbench.scheme import Label
 from workbench.store import AnnotationInfo
 from workbench.tui.keys import binding_key, label_binding_id
+
+TABLE_KEYS_BUT_ENTER: list[BindingType] = [
+    binding
+    for binding in DataTable.BINDINGS
+    if not (isinstance(binding, Binding) and binding.key == "enter")
+]
+"""A table's own keys without its enter: for a list whose enter is the screen's (shown in the
+footer)."""
 
 
 class Body(Horizontal):
