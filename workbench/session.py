@@ -90,6 +90,9 @@ class Change:
     decides: tuple[int, str] | None = None
     """The one suggestion it decides and how (``accepted``, ``rejected``): the session marks
     its copy so, rather than reading every suggestion of the document again."""
+    creates: bool = False
+    """It only adds a new span: no decision can move (one moves when an accepted span is
+    changed or deleted), so the decisions are not read again after it."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,7 @@ class AnnotationSession:
             elif change.suggests or isinstance(result, UndoResult):
                 # New suggestions, or an undo that may take back a decision or some suggestions.
                 self.suggestions = self.store.suggestions(self.document_id, self.annotator.id)
-            elif self.suggestions:  # an edited span turns its acceptance into an edit
+            elif self.suggestions and not change.creates:  # an edited span: accepted → edited
                 decisions = self.store.decisions(self.document_id, self.annotator.id)
                 self.suggestions = _redecided(self.suggestions, decisions)
             if isinstance(result, UndoResult):  # undo and redo say what they did
@@ -330,6 +333,7 @@ class AnnotationSession:
             f"{name} “{self.words(start, end)}”",
             lambda store, a: store.add_span(a, start, end, name),
             clears_selection=True,
+            creates=True,
         )
 
     def delete(self, focus: SpanInfo | None) -> Outcome:
@@ -467,8 +471,7 @@ class AnnotationSession:
             if not accept:
                 store.reject_suggestion(annotation, suggestion_id)
                 return Logged()
-            store.accept_suggestion(annotation, suggestion_id)
-            span = store.accepted_span(annotation, suggestion_id)  # None: a stance or a topic
+            span = store.accept(annotation, suggestion_id).span  # None: a stance or a topic
             return store.get_annotation(annotation) if span is None else span
 
         verb = "accepted" if accept else "rejected"
@@ -803,6 +806,7 @@ class ReviewSession(AnnotationSession):
                 topics=candidate.topics,
             ),
             clears_selection=True,
+            creates=True,
         )
 
     def accept_majority(self) -> Outcome:

@@ -474,6 +474,36 @@ async def test_marks_are_drawn_apart_from_spans_and_repaint_only_their_lines() -
 
 
 @run
+async def test_dropping_a_mark_repaints_its_line_and_keeps_an_equal_one() -> None:
+    app = ViewApp(spans=SPANS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await started(pilot)
+        assert view.line_layout is not None
+        line = view.line_layout.locate(at("Moscow"))[0]
+        plain = list(view.render_line(line))
+        moscow = (at("Moscow"), at("Moscow") + 1, "FACT")
+        other = (at("Analysts"), at("Analysts") + 1, "OPINION")
+        other_line = view.line_layout.locate(at("Analysts"))[0]
+        assert other_line != line
+        view.set_marks([moscow, moscow, other])  # two sources suggested the same span
+        await pilot.pause()
+        marked = list(view.render_line(line))
+        assert marked != plain
+        before = view.paint_count
+        view.drop_marks([moscow])  # one decided: the other still marks the words
+        await pilot.pause()
+        assert list(view.render_line(line)) == marked
+        view.drop_marks([moscow])
+        await pilot.pause()
+        assert list(view.render_line(line)) == plain
+        assert view.paint_count - before <= 2  # Moscow's line, twice at most: not every line
+        view.drop_marks([(0, 1, "FACT")])  # never marked: nothing happens
+        await pilot.pause()
+        analysts = next(s for s in view.render_line(other_line) if "Analysts" in s.text)
+        assert analysts.style is not None and analysts.style.italic  # the remaining mark stays
+
+
+@run
 async def test_a_suggestion_is_drawn_in_its_label_colour_and_never_hides_a_span() -> None:
     app = ViewApp(spans=SPANS)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -62,6 +62,14 @@ class SuggestionInfo:
     decision: str | None = None
 
 
+class Decided(NamedTuple):
+    """What deciding a suggestion did: the suggestion with its decision, and for an accepted
+    span suggestion the annotation's span it gave (or found the annotation had)."""
+
+    suggestion: SuggestionInfo
+    span: SpanInfo | None = None
+
+
 @dataclass
 class SuggestSummary:
     """What storing a source's suggestions did."""
@@ -173,11 +181,16 @@ class SuggestionStore(AnnotationStore):
         """Accept a suggestion into the annotation: a span suggestion becomes a span (or, if
         the annotation has that span already, is recorded as accepted without a second one);
         a stance or topic one sets the document's stance or adds the topic. One undo step."""
+        return self.accept(annotation_id, suggestion_id).suggestion
+
+    def accept(self, annotation_id: int, suggestion_id: int) -> Decided:
+        """:meth:`accept_suggestion`, also returning the span it gave, read in the same
+        transaction (what the annotation screen merges into its copy)."""
         return self._decide(annotation_id, suggestion_id, accept=True)
 
     def reject_suggestion(self, annotation_id: int, suggestion_id: int) -> SuggestionInfo:
         """Reject a suggestion: it stays out of the annotation, recorded as rejected."""
-        return self._decide(annotation_id, suggestion_id, accept=False)
+        return self._decide(annotation_id, suggestion_id, accept=False).suggestion
 
     def accepted_span(self, annotation_id: int, suggestion_id: int) -> SpanInfo | None:
         """The span an accepted span suggestion gave this annotation (or found it had), as it
@@ -220,7 +233,7 @@ class SuggestionStore(AnnotationStore):
                 _, head = self._decide_in(session, annotation, suggestion_id, False, head)
             return len(accept) + len(reject)
 
-    def _decide(self, annotation_id: int, suggestion_id: int, *, accept: bool) -> SuggestionInfo:
+    def _decide(self, annotation_id: int, suggestion_id: int, *, accept: bool) -> Decided:
         with self.db.write() as session:
             annotation = self.annotation_row(session, annotation_id)
             return self._decide_in(session, annotation, suggestion_id, accept, None)[0]
@@ -232,28 +245,33 @@ class SuggestionStore(AnnotationStore):
         suggestion_id: int,
         accept: bool,
         batch: int | None,
-    ) -> tuple[SuggestionInfo, int]:
+    ) -> tuple[Decided, int]:
         """Decide one suggestion in an open transaction, as part of the change whose first
-        event is ``batch`` (None: a change of its own); the decision and the change's first
-        event."""
+        event is ``batch`` (None: a change of its own); what it did and the change's first
+        event. It flushes only where it needs a new row's id: this is the accept key's path."""
         verb = "accept" if accept else "reject"
-        suggestion = session.get(models.Suggestion, suggestion_id)
-        if suggestion is None or suggestion.document_id != annotation.document_id:
-            raise NotFoundError(f"{verb}: no such suggestion on this document")
-        taken = session.exec(
-            select(models.Decision)
-            .where(col(models.Decision.suggestion_id) == suggestion_id)
-            .where(col(models.Decision.annotator_id) == annotation.annotator_id)
+        found = session.exec(
+            select(models.Suggestion, models.Decision.decision)
+            .outerjoin(
+                models.Decision,
+                (col(models.Decision.suggestion_id) == col(models.Suggestion.id))
+                & (col(models.Decision.annotator_id) == annotation.annotator_id),
+            )
+            .where(col(models.Suggestion.id) == suggestion_id)
         ).first()
+        if found is None or found[0].document_id != annotation.document_id:
+            raise NotFoundError(f"{verb}: no such suggestion on this document")
+        suggestion = found[0]
+        taken: str | None = found[1]  # None: no decision joined (the outer join's empty side)
         if taken is not None:
             raise InvariantError(
-                f"{verb}: this suggestion is {taken.decision} already; undo (u) to decide it again"
+                f"{verb}: this suggestion is {taken} already; undo (u) to decide it again"
             )
-        span_id: int | None = None
+        span: models.Span | None = None
         if accept:
-            batch, span_id = self._apply_suggestion(session, annotation, suggestion, batch)
+            batch, span = self._apply_suggestion(session, annotation, suggestion, batch)
         decision = "accepted" if accept else "rejected"
-        state: dict[str, Any] = {"decision": decision, "span_id": span_id}
+        span_id = None if span is None else span.id
         session.add(
             models.Decision(
                 suggestion_id=suggestion_id,
@@ -263,17 +281,12 @@ class SuggestionStore(AnnotationStore):
             )
         )
         event = self.log(
-            session, annotation, f"suggestion.{verb}", "decision", suggestion_id, None, state,
-            batch=batch,
+            session, annotation, f"suggestion.{verb}", "decision", suggestion_id, None,
+            {"decision": decision, "span_id": span_id}, batch=batch,
         )  # fmt: skip
-        session.flush()
-        assert event.id is not None
-        if batch is None:
-            batch = event.id
-        event.target_id = batch
-        session.add(event)
-        session.flush()
-        return _info(suggestion, decision), batch
+        batch = _head(session, event, batch)
+        decided = Decided(_info(suggestion, decision), None if span is None else span_info(span))
+        return decided, batch
 
     def _apply_suggestion(
         self,
@@ -281,7 +294,7 @@ class SuggestionStore(AnnotationStore):
         annotation: models.Annotation,
         suggestion: models.Suggestion,
         batch: int | None,
-    ) -> tuple[int | None, int | None]:
+    ) -> tuple[int | None, models.Span | None]:
         """Apply an accepted suggestion as part of the change whose first event is ``batch``
         (None: it starts one); that first event (still None if nothing changed) and the span
         it gave (for a span suggestion)."""
@@ -297,7 +310,7 @@ class SuggestionStore(AnnotationStore):
             )
             self.check_labels(span.label, span.stance, span.topics, "accept")
             existing = session.exec(
-                select(models.Span.id)
+                select(models.Span)
                 .where(col(models.Span.annotation_id) == annotation.id)
                 .where(col(models.Span.start) == span.start)
                 .where(col(models.Span.end) == span.end)
@@ -308,7 +321,7 @@ class SuggestionStore(AnnotationStore):
             document = self.document(annotation.document_id)
             tokens = self.check_span(document, span.start, span.end, "accept")
             row, event = self._insert_span(session, annotation, span, tokens, batch=batch)
-            return _head(session, event, batch), row.id
+            return _head(session, event, batch), row
         field = "stance" if suggestion.kind == "stance" else "topics"
         self.check_labels(
             None, suggestion.label if field == "stance" else None,

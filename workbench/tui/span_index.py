@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -32,6 +33,22 @@ class SpanIndex:
             (s.token_end for s in self.spans), dtype=np.int64, count=len(self.spans)
         )
         self._by_id = {span.id: span for span in self.spans}
+
+    def without(self, gone: Iterable[SpanInfo]) -> SpanIndex:
+        """This index less one occurrence of each span in ``gone`` (by identity: a suggestion
+        decided takes its mark away, and only one of two equal marks), without sorting again."""
+        left = Counter(id(span) for span in gone)
+        keep: list[int] = []
+        for index, span in enumerate(self.spans):
+            if left[id(span)] > 0:
+                left[id(span)] -= 1
+            else:
+                keep.append(index)
+        subset = SpanIndex.__new__(SpanIndex)
+        subset.spans = tuple(self.spans[index] for index in keep)
+        subset._starts, subset._ends = self._starts[keep], self._ends[keep]
+        subset._by_id = {span.id: span for span in subset.spans}
+        return subset
 
     def __len__(self) -> int:
         return len(self.spans)

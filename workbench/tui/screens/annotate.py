@@ -27,6 +27,16 @@ def read_session(store: Store, annotator: AnnotatorInfo, document_id: int) -> An
     return session
 
 
+def _decided_since(
+    before: list[SuggestionInfo], after: list[SuggestionInfo]
+) -> list[SuggestionInfo] | None:
+    """The pending suggestions of ``before`` that ``after`` no longer has, if it only lost some
+    (compared by identity: a decision keeps every other suggestion's object); else None."""
+    kept = {id(s) for s in after}
+    gone = [s for s in before if id(s) not in kept]
+    return gone if len(before) - len(gone) == len(after) else None
+
+
 SUGGESTION_KEYS = Binding.Group("Suggestion", compact=True)
 """The footer shows the suggestion keys as one group, and only while some are pending."""
 SUGGESTION_ACTIONS = frozenset(
@@ -107,8 +117,14 @@ class AnnotateScreen(EditingScreen):
         shown = self.show_suggestions and self.allow_suggestions
         pending = self.session.pending_suggestions if shown else []
         if fresh or pending is not self._marked:  # the same list until a suggestion changes
-            self._marked = pending
-            self._view.set_marks((s.token_start or 0, s.token_end or 0, s.label) for s in pending)
+            old, self._marked = self._marked, pending
+            gone = None if fresh or old is None else _decided_since(old, pending)
+            marks = pending if gone is None else gone
+            ranges = ((s.token_start or 0, s.token_end or 0, s.label) for s in marks)
+            if gone is None:
+                self._view.set_marks(ranges)
+            else:
+                self._view.drop_marks(ranges)
         active = self.allow_suggestions and bool(self.session.pending_suggestions)
         if active != self._keys_shown:
             self._keys_shown = active

@@ -80,6 +80,7 @@ class LinePainter:
         self._labels: dict[tuple[str, bool | None], Style] = {}
         self._base_style: Style | None = None
         self._gutter_style: Style | None = None
+        self._tags: dict[str, Style] = {}
         self.colors: dict[str, str] = {}
         """Label name to colour (anything Textual parses)."""
 
@@ -87,6 +88,7 @@ class LinePainter:
         """Forget cached styles (after a theme, CSS or colour change)."""
         self._looks.clear()
         self._labels.clear()
+        self._tags.clear()
         self._base_style = self._gutter_style = None
 
     def base(self) -> Style:
@@ -114,6 +116,15 @@ class LinePainter:
             ink = Color(16, 16, 16) if color.brightness > 0.55 else Color(240, 240, 240)
             style = Style(color=ink.rich_color, bgcolor=color.rich_color)
             self._labels[key] = style
+        return style
+
+    def _tag_style(self, label: str) -> Style:
+        """A span's gutter tag: its label's colour, then the tag look (resolving a component
+        class walks the DOM, so it is done once per label)."""
+        style = self._tags.get(label)
+        if style is None:
+            style = self._label_style(label, True) + self._component("document-view--tag")
+            self._tags[label] = style
         return style
 
     def _ink_style(self, label: str) -> Style:
@@ -171,8 +182,7 @@ class LinePainter:
             if len(segments) == TAG_CELLS - 1 and len(starting) > TAG_CELLS:
                 segments.append(Segment(MORE_MARK, gutter))
                 break
-            tag = self._label_style(span.label, True) + self._component("document-view--tag")
-            segments.append(Segment(span.label[:1] or " ", tag))
+            segments.append(Segment(span.label[:1] or " ", self._tag_style(span.label)))
         if len(segments) < GUTTER_WIDTH:
             segments.append(Segment(" " * (GUTTER_WIDTH - len(segments)), gutter))
         return segments

@@ -89,6 +89,11 @@ class SpanList(Widget, can_focus=True):
         """The span on the first row."""
         self._rows: LRUCache[Any, list[Segment]] = LRUCache(4096)
         self._styles: dict[str, Style] = {}
+        self._base: dict[bool, tuple[Style, Style]] = {}
+        """The row style and the highlighted row's, with and without the keys (resolving
+        them walks the DOM)."""
+        self._index_of: dict[Hashable, int] | None = None
+        """Row key to row index, built when first asked for after the rows change."""
 
     @property
     def spans(self) -> tuple[Any, ...]:
@@ -124,7 +129,7 @@ class SpanList(Widget, can_focus=True):
             self._rows.clear()
             self._text = text
         current = self.highlighted_row
-        self._spans = spans
+        self._spans, self._index_of = spans, None
         self.border_title = f"{len(spans)} span{'s' * (len(spans) != 1)}"
         if current is not None and not self._move_to_key(self.row_key(current)):
             # The span went: the highlight stays on its row (the next span), if any.
@@ -138,8 +143,12 @@ class SpanList(Widget, can_focus=True):
             self._set_highlight(None)
 
     def _move_to_key(self, key: Hashable) -> bool:
-        key_of = self.row_key
-        index = next((i for i, row in enumerate(self._spans) if key_of(row) == key), None)
+        if self._index_of is None:  # one pass per change of the rows, not one per lookup
+            key_of = self.row_key
+            self._index_of = {}
+            for i, row in enumerate(self._spans):
+                self._index_of.setdefault(key_of(row), i)
+        index = self._index_of.get(key)
         if index is None:
             return False
         self._set_highlight(index)
@@ -203,17 +212,22 @@ class SpanList(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = self._top + y
         width = self.content_region.width
-        base = self.rich_style
+        styles = self._base.get(self.has_focus)
+        if styles is None:
+            plain = self.rich_style
+            styles = plain, plain + self.get_component_rich_style("span-list--highlight")
+            self._base[self.has_focus] = styles
+        plain, highlighted = styles
         if index >= len(self._spans):
-            return Strip.blank(width, base)
-        if index == self._highlighted:
-            base = base + self.get_component_rich_style("span-list--highlight")
+            return Strip.blank(width, plain)
+        base = highlighted if index == self._highlighted else plain
         strip = Strip(self._row(self._spans[index])).apply_style(base)
         return strip.extend_cell_length(width, base).crop(0, width)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._base.clear()
         self._rows.clear()
         self.refresh()
 
