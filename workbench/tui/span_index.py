@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -36,18 +35,34 @@ class SpanIndex:
 
     def without(self, gone: Iterable[SpanInfo]) -> SpanIndex:
         """This index less one occurrence of each span in ``gone`` (by identity: a suggestion
-        decided takes its mark away, and only one of two equal marks), without sorting again."""
-        left = Counter(id(span) for span in gone)
-        keep: list[int] = []
-        for index, span in enumerate(self.spans):
-            if left[id(span)] > 0:
-                left[id(span)] -= 1
-            else:
-                keep.append(index)
+        decided takes its mark away, and only one of two equal marks); each is found by its
+        start, so taking one out of a thousand costs microseconds, not a rebuild."""
+        drop: set[int] = set()
+        for span in gone:
+            index = int(np.searchsorted(self._starts, span.token_start, side="left"))
+            while index < len(self.spans) and self.spans[index].token_start == span.token_start:
+                if self.spans[index] is span and index not in drop:
+                    drop.add(index)
+                    break
+                index += 1
+        if not drop:
+            return self
+        order = sorted(drop)
         subset = SpanIndex.__new__(SpanIndex)
-        subset.spans = tuple(self.spans[index] for index in keep)
-        subset._starts, subset._ends = self._starts[keep], self._ends[keep]
-        subset._by_id = {span.id: span for span in subset.spans}
+        spans = list(self.spans)
+        for index in reversed(order):
+            del spans[index]
+        subset.spans = tuple(spans)
+        subset._starts = np.delete(self._starts, order)
+        subset._ends = np.delete(self._ends, order)
+        subset._by_id = dict(self._by_id)
+        for index in order:
+            span = self.spans[index]
+            if not any(
+                other is span
+                for other in subset.starting_in(span.token_start, span.token_start + 1)
+            ):
+                del subset._by_id[span.id]
         return subset
 
     def __len__(self) -> int:
