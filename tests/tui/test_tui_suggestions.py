@@ -37,6 +37,14 @@ def footer_text(app: WorkbenchApp) -> str:
     return " ".join(str(key.render()) for key in footer.query("FooterKey, FooterLabel"))
 
 
+def marks_match_pending(screen: AnnotateScreen) -> bool:
+    """The view marks exactly the pending span suggestions (drawn again or dropped one by one)."""
+    pending = [
+        (s.token_start or 0, s.token_end or 0, s.label) for s in screen.session.pending_suggestions
+    ]
+    return screen.query_one(DocumentView).marks == sorted(pending, key=lambda m: (m[0], -m[1]))
+
+
 def decisions(store: Store) -> list[tuple[str, str | None]]:
     summit = store.document_by_name("summit")
     person = store.annotator("alice").id
@@ -52,17 +60,23 @@ async def test_keys_accept_and_reject_suggestions_one_by_one(small_store: Store)
         await until(pilot, lambda: "Suggestion" in footer_text(app), "the suggestion keys")
         await pilot.press("end", "k")  # back to the last pending one
         await until(pilot, lambda: "suggestion QUOTE" in status_line(screen), "k")
+        assert marks_match_pending(screen) and len(screen.session.pending_suggestions) == 2
         await pilot.press("r")
         await until(pilot, lambda: decisions(small_store)[1] == ("QUOTE", "rejected"), "r")
         assert saved(small_store).spans == ()
+        await until(pilot, lambda: marks_match_pending(screen), "the rejected mark dropped")
+        assert len(screen.query_one(DocumentView).marks) == 1
         await pilot.press("home", "j")
         await until(pilot, lambda: "no pending suggestion after" in status_line(screen), "j")
         await pilot.press("a")  # the cursor is on the first token: the FACT suggestion
         await until(pilot, lambda: decisions(small_store)[0] == ("FACT", "accepted"), "a")
         assert [(s.start, s.end, s.label) for s in saved(small_store).spans] == [(0, 2, "FACT")]
+        await until(pilot, lambda: screen.query_one(DocumentView).marks == [], "marks gone")
         await pilot.press("u")
         await until(pilot, lambda: decisions(small_store)[0] == ("FACT", None), "u")
         assert saved(small_store).spans == ()
+        await until(pilot, lambda: len(screen.query_one(DocumentView).marks) == 1, "u marks")
+        assert marks_match_pending(screen)
         await pilot.press("A")  # only the one scoring 0.5 or more: FACT (QUOTE is rejected)
         await until(pilot, lambda: decisions(small_store)[0] == ("FACT", "accepted"), "A")
         await until(pilot, lambda: "Suggestion" not in footer_text(app), "keys hidden")

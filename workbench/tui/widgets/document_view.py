@@ -260,6 +260,12 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._marks = SpanIndex(marks)
         self._repaint(self._marks.changed(old))
 
+    @property
+    def marks(self) -> list[tuple[int, int, str]]:
+        """The marks drawn, by position: ``(token_start, token_end, label)`` (label "" for a
+        plain mark)."""
+        return [(m.token_start, m.token_end, m.label) for m in (self._marks or SpanIndex()).spans]
+
     def drop_marks(self, ranges: Iterable[tuple[int, int] | tuple[int, int, str]]) -> None:
         """Take these marks away (one each, as given to :meth:`set_marks`), repainting only
         their lines: what deciding a suggestion does, without going over the thousand left."""
