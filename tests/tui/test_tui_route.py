@@ -31,6 +31,10 @@ def highlighted(app: WorkbenchApp) -> int:
     return listed(app)[table.cursor_row]
 
 
+def summary(app: WorkbenchApp) -> str:
+    return str(app.screen.query_one("#documents-summary").render())
+
+
 def leased_to(store: Store, name: str) -> set[int]:
     who = store.annotator(name).id
     with store.db.read() as session:
@@ -52,6 +56,8 @@ async def test_the_list_and_done_follow_the_policy(small_store: Store) -> None:
         await until(pilot, lambda: isinstance(app.screen, DocumentsScreen), "the list")
         await until(pilot, lambda: listed(app) == [second], "alice's routed document")
         assert highlighted(app) == second and leased_to(small_store, "alice") == {second}
+        # Her share, not the corpus: of 6 documents bob holds one (K=1), alice one.
+        assert summary(app) == "0 / 5 done · routed: 1 held, 4 more open to you"
         await pilot.press("enter")
         screen = await opened(pilot)
         assert screen.document_id == second

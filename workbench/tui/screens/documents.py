@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from workbench import models
 from workbench.find import content_query, documents_containing
 from workbench.routing import Routed, routed_list
 from workbench.store import AnnotatorInfo, DocumentRow, Store
@@ -174,6 +175,11 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             (s for s in self.store.annotator_stats() if s.name == self.annotator.name), None
         )
         total = self.store.count_documents()
+        routed_note = ""
+        if self._routed is not None:  # their share, not the corpus: what is still open to them
+            queue = next(iter(self.store.route_queues([(self.annotator.id, "")], models.now())))
+            total = queue.done + (stats.skipped if stats else 0) + queue.leased + queue.to_do
+            routed_note = f" · routed: {queue.leased} held, {queue.to_do} more open to you"
         if self.order == "uncertain":
             from workbench.train.uncertainty import uncertainty
 
@@ -189,6 +195,7 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
             stats.done if stats else 0,
             stats.skipped if stats else 0,
             total,
+            routed_note,
         )
 
     def _show(
@@ -199,6 +206,7 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         done: int,
         skipped: int,
         total: int,
+        routed_note: str = "",
     ) -> None:
         if generation < self._asked:
             return  # a newer read is on its way (the filter changed again)
@@ -207,6 +215,7 @@ class DocumentsScreen(ShowsWorkerErrors, Screen[None]):
         summary = f"{done} / {total} done"
         if skipped:
             summary += f" · {skipped} skipped"
+        summary += routed_note
         if matching > len(rows):
             summary += f" · showing {len(rows)} of {matching}: type to narrow"
         self.query_one("#documents-summary", Static).update(summary)
