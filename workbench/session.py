@@ -14,6 +14,7 @@ and the rules for accepting what they marked.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -707,10 +708,13 @@ def _redecided(
 def _merge(annotation: AnnotationInfo, span: SpanInfo, *, removes: bool) -> AnnotationInfo:
     """The annotation with one span added, replaced or removed, in the store's order."""
     spans = [s for s in annotation.spans if s.id != span.id]
-    if not removes:
-        spans.append(span)
-    spans.sort(key=lambda s: (s.start, -s.end, s.id))
+    if not removes:  # the rest is in order already: one insertion, not a sort of thousands
+        bisect.insort(spans, span, key=_store_order)
     return replace(_begun(annotation), spans=tuple(spans))
+
+
+def _store_order(span: SpanInfo) -> tuple[int, int, int]:
+    return span.start, -span.end, span.id
 
 
 def _begun(annotation: AnnotationInfo) -> AnnotationInfo:
