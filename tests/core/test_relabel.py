@@ -141,6 +141,37 @@ def test_undo_after_a_rename_restores_the_new_name(corpus: Store) -> None:
     assert check_database(corpus) == []
 
 
+def test_a_store_opened_before_a_rename_cannot_write_the_old_names(corpus: Store) -> None:
+    # The annotator's screen keeps its store open while the lead renames in another process.
+    screen = open_store(corpus.db.url)
+    try:
+        summit = screen.document_by_name("summit")
+        annotation = screen.annotation(summit, screen.annotator("bo").id).id
+        start = SMALL_TEXTS["summit"].index("Putin said")
+        span(screen, annotation, "Putin said", "FACT")  # before the rename: saved
+        relabel(corpus, action="rename", sources=["FACT"], target="CLAIM", by="lead")
+        before = dump(corpus)
+        with pytest.raises(WorkbenchError, match="renamed or merged since Workbench opened"):
+            screen.add_span(annotation, start, start + 5, "FACT")
+        with pytest.raises(WorkbenchError, match="renamed or merged"):
+            screen.set_stance(annotation, "MIXED")  # any label: its scheme is out of date
+        with pytest.raises(WorkbenchError, match="renamed or merged"):
+            screen.accept_suggestion(annotation, corpus.suggestions(summit)[-1].id)
+        assert dump(corpus) == before  # nothing written with the old names
+        screen.set_note(annotation, "a note names no label")  # still saved
+        assert check_database(corpus) == []
+    finally:
+        screen.close()
+    again = open_store(corpus.db.url)  # opened again: the new names work
+    try:
+        bo = again.annotation(again.document_by_name("summit"), again.annotator("bo").id)
+        assert [s.label for s in bo.spans] == ["CLAIM"]
+        start = SMALL_TEXTS["summit"].index("Moscow")
+        again.add_span(bo.id, start, start + 6, "CLAIM")
+    finally:
+        again.close()
+
+
 def test_merging_topics_never_duplicates_one(corpus: Store) -> None:
     change = relabel(
         corpus, action="merge", sources=["ECONOMY", "ENERGY"], target="ECON_ENERGY", by="lead"

@@ -165,7 +165,7 @@ class AnnotationStore(StoreBase):
         document = self.document_for(annotation_id)
         tokens = self.check_span(document, start, end, "add span")
         with self.db.write() as session:
-            annotation = self.annotation_row(session, annotation_id)
+            annotation = self.labelling_row(session, annotation_id)
             if self._has_span(session, annotation_id, span):
                 raise InvariantError(f"add span: there is already a {label} span at {start}-{end}")
             row, _ = self._insert_span(session, annotation, span, tokens, batch=None)
@@ -190,7 +190,7 @@ class AnnotationStore(StoreBase):
             self.check_labels(span.label, span.stance, span.topics, "add spans")
             checked.append((span, self.check_span(document, span.start, span.end, "add spans")))
         with self.db.write() as session:
-            annotation = self.annotation_row(session, annotation_id)
+            annotation = self.labelling_row(session, annotation_id)
             batch: int | None = None
 
             def logged(event: models.Event) -> None:
@@ -336,7 +336,7 @@ class AnnotationStore(StoreBase):
         changes: dict[str, Any],
     ) -> SpanInfo:
         assert row.id is not None
-        annotation = self.annotation_row(session, annotation_id)
+        annotation = self.labelling_row(session, annotation_id)
         before = span_state(row)
         after = {**before, **changes}
         if after == before:
@@ -375,7 +375,7 @@ class AnnotationStore(StoreBase):
     def _edit_topics(self, annotation_id: int, topic: str, *, add: bool | None) -> AnnotationInfo:
         self.check_labels(None, None, (topic,), "document topic")
         with self.db.write() as session:
-            row = self.annotation_row(session, annotation_id)
+            row = self.labelling_row(session, annotation_id)
             topics = set(loads_topics(row.topics))
             if add is None:
                 add = topic not in topics
@@ -423,7 +423,10 @@ class AnnotationStore(StoreBase):
         self, annotation_id: int, action: str, changes: dict[str, Any]
     ) -> AnnotationInfo:
         with self.db.write() as session:
-            row = self.annotation_row(session, annotation_id)
+            if "stance" in changes or "topics" in changes:
+                row = self.labelling_row(session, annotation_id)
+            else:  # a note or a status names no label
+                row = self.annotation_row(session, annotation_id)
             return self._apply_annotation_change(session, row, action, changes)
 
     def _apply_annotation_change(

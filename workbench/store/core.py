@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select, update
 from workbench import models
 from workbench.errors import InvariantError, NotFoundError
 from workbench.nlp import Tokenization
-from workbench.scheme import LabelKind, Scheme
+from workbench.scheme import LabelKind, Scheme, parse_scheme
 from workbench.store.engine import Database
 from workbench.store.records import DocumentData, SpanInfo
+from workbench.store.schemes import SCHEME_KEY
 
 DOCUMENT_CACHE_SIZE = 64
 
@@ -71,6 +72,8 @@ class StoreBase:
         self._document_of: dict[int, int] = {}
         """Annotation id -> document id (never changes, so it is safe to remember)."""
         self._cache_lock = threading.Lock()
+        self._scheme_seen: tuple[int, str] | None = None
+        """The scheme (by id) and the stored text last found to be it."""
 
     def document_for(self, annotation_id: int) -> DocumentData:
         """The document an annotation is about; call it before a write transaction starts."""
@@ -139,6 +142,23 @@ class StoreBase:
         if covered != covered.strip():
             raise InvariantError(f"{where}: span {start}-{end} starts or ends with whitespace")
         return aligned
+
+    def labelling_row(self, session: Session, annotation_id: int) -> models.Annotation:
+        """:meth:`annotation_row`, for a change that writes label names: refused if the labels
+        in the database were renamed or merged since this store read them, so a screen left
+        open during ``workbench labels rename`` cannot write the old names back."""
+        row = self.annotation_row(session, annotation_id)
+        stored = session.get(models.Meta, SCHEME_KEY)
+        if stored is None or self._scheme_seen == (id(self.scheme), stored.value):
+            return row  # the text last found to be this scheme: no parsing on every key
+        in_force = parse_scheme(orjson.loads(stored.value), "the scheme stored in the database")
+        if in_force.to_dict() != self.scheme.to_dict():
+            raise InvariantError(
+                "the labels were renamed or merged since Workbench opened (workbench labels"
+                " history); nothing was saved: quit and open it again to use the new names"
+            )
+        self._scheme_seen = (id(self.scheme), stored.value)
+        return row
 
     @staticmethod
     def annotation_row(session: Session, annotation_id: int) -> models.Annotation:

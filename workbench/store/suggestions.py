@@ -222,7 +222,7 @@ class SuggestionStore(AnnotationStore):
         stance chooser does when the annotator picks a stance no suggestion offered. How many
         were decided."""
         with self.db.write() as session:
-            annotation = self.annotation_row(session, annotation_id)
+            annotation = self.labelling_row(session, annotation_id)
             head: int | None = None
             if stance is not None:
                 self.check_labels(None, stance, (), "stance")
@@ -235,7 +235,7 @@ class SuggestionStore(AnnotationStore):
 
     def _decide(self, annotation_id: int, suggestion_id: int, *, accept: bool) -> Decided:
         with self.db.write() as session:
-            annotation = self.annotation_row(session, annotation_id)
+            annotation = self.labelling_row(session, annotation_id)
             return self._decide_in(session, annotation, suggestion_id, accept, None)[0]
 
     def _decide_in(
