@@ -151,7 +151,7 @@ def test_a_store_opened_before_a_rename_cannot_write_the_old_names(corpus: Store
         span(screen, annotation, "Putin said", "FACT")  # before the rename: saved
         relabel(corpus, action="rename", sources=["FACT"], target="CLAIM", by="lead")
         before = dump(corpus)
-        with pytest.raises(WorkbenchError, match="renamed or merged since Workbench opened"):
+        with pytest.raises(WorkbenchError, match="renamed or merged meanwhile: quit and reopen"):
             screen.add_span(annotation, start, start + 5, "FACT")
         with pytest.raises(WorkbenchError, match="renamed or merged"):
             screen.set_stance(annotation, "MIXED")  # any label: its scheme is out of date

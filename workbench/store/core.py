@@ -153,10 +153,8 @@ class StoreBase:
             return row  # the text last found to be this scheme: no parsing on every key
         in_force = parse_scheme(orjson.loads(stored.value), "the scheme stored in the database")
         if in_force.to_dict() != self.scheme.to_dict():
-            raise InvariantError(
-                "the labels were renamed or merged since Workbench opened (workbench labels"
-                " history); nothing was saved: quit and open it again to use the new names"
-            )
+            # Short enough for the status line at 80 columns; `labels history` tells the rest.
+            raise InvariantError("labels were renamed or merged meanwhile: quit and reopen")
         self._scheme_seen = (id(self.scheme), stored.value)
         return row
 
