@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from workbench import models
@@ -15,6 +16,8 @@ from workbench.store.core import (
     StoreBase,
     check_annotator_name,
     dumps,
+    head_event,
+    inserted_id,
     loads_topics,
     span_info,
     span_state,
@@ -22,6 +25,8 @@ from workbench.store.core import (
 )
 from workbench.store.flags import FLAG_ENTITY, restore_flag
 from workbench.store.records import AnnotationInfo, AnnotatorInfo, NewSpan, SpanInfo, UndoResult
+
+_INSERT_SPAN = insert(models.Span.__table__)  # type: ignore[attr-defined]
 
 SPAN_FIELDS = ("start", "end", "token_start", "token_end", "label", "stance", "topics")
 
@@ -168,8 +173,7 @@ class AnnotationStore(StoreBase):
             annotation = self.labelling_row(session, annotation_id)
             if self._has_span(session, annotation_id, span):
                 raise InvariantError(f"add span: there is already a {label} span at {start}-{end}")
-            row, _ = self._insert_span(session, annotation, span, tokens, batch=None)
-            return span_info(row)
+            return self._insert_span(session, annotation, span, tokens, batch=None)[0]
 
     def add_spans(
         self,
@@ -193,12 +197,9 @@ class AnnotationStore(StoreBase):
             annotation = self.labelling_row(session, annotation_id)
             batch: int | None = None
 
-            def logged(event: models.Event) -> None:
+            def logged(event: int) -> None:
                 nonlocal batch
-                if batch is None:  # the first event heads the batch
-                    session.flush()
-                    event.target_id = batch = event.id
-                    session.add(event)
+                batch = head_event(session, event, batch)  # the first event heads the batch
 
             for span, tokens in checked:
                 if not self._has_span(session, annotation_id, span):
@@ -250,9 +251,29 @@ class AnnotationStore(StoreBase):
         tokens: tuple[int, int],
         *,
         batch: int | None,
-    ) -> tuple[models.Span, models.Event]:
+    ) -> tuple[SpanInfo, int]:
+        """Insert a span (one statement, no ORM flush: this is the claim keys' path) and log
+        it; the span and the event's id."""
         assert annotation.id is not None
-        row = models.Span(
+        topics = sorted(set(span.topics))
+        at = models.now()
+        inserted = session.connection().execute(
+            _INSERT_SPAN,
+            {
+                "annotation_id": annotation.id,
+                "start": span.start,
+                "end": span.end,
+                "token_start": tokens[0],
+                "token_end": tokens[1],
+                "label": span.label,
+                "stance": span.stance,
+                "topics": dumps(topics),
+                "created_at": at,
+                "updated_at": at,
+            },
+        )
+        info = SpanInfo(
+            id=inserted_id(inserted),
             annotation_id=annotation.id,
             start=span.start,
             end=span.end,
@@ -260,15 +281,19 @@ class AnnotationStore(StoreBase):
             token_end=tokens[1],
             label=span.label,
             stance=span.stance,
-            topics=dumps(sorted(set(span.topics))),
+            topics=tuple(topics),
         )
-        session.add(row)
-        session.flush()
-        assert row.id is not None
-        event = self.log(
-            session, annotation, "span.add", "span", row.id, None, span_state(row), batch=batch
-        )
-        return row, event
+        state = {
+            "start": span.start,
+            "end": span.end,
+            "token_start": tokens[0],
+            "token_end": tokens[1],
+            "label": span.label,
+            "stance": span.stance,
+            "topics": topics,
+        }
+        event = self.log(session, annotation, "span.add", "span", info.id, None, state, batch=batch)
+        return info, event
 
     def relabel_span(self, annotation_id: int, span_id: int, label: str) -> SpanInfo:
         """Give a span another claim type."""

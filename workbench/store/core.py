@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlmodel import Session, col, select, update
+from sqlalchemy import CursorResult, Table, bindparam, insert, update
+from sqlmodel import Session, col, select
 
 from workbench import models
 from workbench.errors import InvariantError, NotFoundError
@@ -19,6 +20,20 @@ from workbench.store.records import DocumentData, SpanInfo
 from workbench.store.schemes import SCHEME_KEY
 
 DOCUMENT_CACHE_SIZE = 64
+
+# The change log's statements, built once: every key that changes something writes them, and
+# the ORM's unit of work (a flush per new row, for its id) costs several times the SQL.
+EVENT: Table = models.Event.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(EVENT)
+_DISCARD_REDO = (
+    update(EVENT)
+    .where(EVENT.c.annotation_id == bindparam("annotation"))
+    .where(EVENT.c.state == models.EVENT_UNDONE)
+    .values(state=models.EVENT_DISCARDED)
+)
+_HEAD_EVENT = (
+    update(EVENT).where(EVENT.c.id == bindparam("event")).values(target_id=bindparam("event"))
+)
 
 
 def dumps(value: Any) -> str:
@@ -180,31 +195,47 @@ class StoreBase:
         *,
         auto_status: bool = True,
         batch: int | None = None,
-    ) -> models.Event:
-        """Record a user's change in the same transaction; it clears the redo stack.
-        ``batch``: the first event of the change this one is part of (one undo step); it is
-        kept in ``target_id``, which only meta events use otherwise."""
+    ) -> int:
+        """Record a user's change in the same transaction (it clears the redo stack); the
+        event's id. ``batch``: the first event of the change this one is part of (one undo
+        step); it is kept in ``target_id``, which only meta events use otherwise."""
         assert annotation.id is not None
+        connection = session.connection()
         if batch is None:
-            session.exec(
-                update(models.Event)
-                .where(col(models.Event.annotation_id) == annotation.id)
-                .where(col(models.Event.state) == models.EVENT_UNDONE)
-                .values(state=models.EVENT_DISCARDED)
-            )
-        event = models.Event(
-            annotation_id=annotation.id,
-            annotator_id=annotation.annotator_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=None if before is None else dumps(before),
-            after=None if after is None else dumps(after),
-            target_id=batch,
+            connection.execute(_DISCARD_REDO, {"annotation": annotation.id})
+        inserted = connection.execute(
+            _INSERT_EVENT,
+            {
+                "annotation_id": annotation.id,
+                "annotator_id": annotation.annotator_id,
+                "at": models.now(),
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": None if before is None else dumps(before),
+                "after": None if after is None else dumps(after),
+                "state": models.EVENT_DONE,
+                "target_id": batch,
+            },
         )
-        session.add(event)
         touch(session, annotation, auto_status=auto_status)
-        return event
+        return inserted_id(inserted)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The id of the row a one-row INSERT made."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def head_event(session: Session, event_id: int, batch: int | None) -> int:
+    """The first event of a change: ``batch``, or the event ``event_id`` itself, which then
+    heads it (its ``target_id`` names itself)."""
+    if batch is not None:
+        return batch
+    session.connection().execute(_HEAD_EVENT, {"event": event_id})
+    return event_id
 
 
 def check_annotator_name(name: str, where: str = "annotator") -> str:
@@ -220,17 +251,20 @@ def touch(session: Session, annotation: models.Annotation, *, auto_status: bool 
     annotation.updated_at = models.now()
     if auto_status and annotation.status == "todo":
         assert annotation.id is not None
-        session.add(
-            models.Event(
-                annotation_id=annotation.id,
-                annotator_id=annotation.annotator_id,
-                action="status.auto",
-                entity="annotation",
-                entity_id=annotation.id,
-                before=dumps({"status": "todo"}),
-                after=dumps({"status": "in_progress"}),
-                state=models.EVENT_META,
-            )
+        session.connection().execute(
+            _INSERT_EVENT,
+            {
+                "annotation_id": annotation.id,
+                "annotator_id": annotation.annotator_id,
+                "at": models.now(),
+                "action": "status.auto",
+                "entity": "annotation",
+                "entity_id": annotation.id,
+                "before": dumps({"status": "todo"}),
+                "after": dumps({"status": "in_progress"}),
+                "state": models.EVENT_META,
+                "target_id": None,
+            },
         )
         annotation.status = "in_progress"
     session.add(annotation)

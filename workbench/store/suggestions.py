@@ -8,14 +8,14 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists
+from sqlalchemy import delete, exists, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from workbench import models
 from workbench.errors import FieldError, InvariantError, NotFoundError
 from workbench.store.annotations import AnnotationStore
-from workbench.store.core import dumps, loads_topics, span_info
+from workbench.store.core import dumps, head_event, loads_topics, span_info
 from workbench.store.records import NewSpan, SpanInfo
 
 MAX_SOURCE_LENGTH = 128
@@ -23,6 +23,7 @@ MAX_SOURCE_LENGTH = 128
 
 OCCURRENCES = "occurrences"
 """The source of suggestions made from labelled spans' other occurrences."""
+_INSERT_DECISION = insert(models.Decision.__table__)  # type: ignore[attr-defined]
 
 
 class NewSuggestion(NamedTuple):
@@ -86,17 +87,6 @@ class SuggestSummary:
             f"{self.source}: {self.added} suggestions stored, {self.replaced} pending ones"
             f" replaced, {self.kept} already decided"
         )
-
-
-def _head(session: Session, event: models.Event, batch: int | None) -> int:
-    """The first event of a change: ``batch``, or ``event`` itself, which then heads it."""
-    if batch is not None:
-        return batch
-    session.flush()
-    assert event.id is not None
-    event.target_id = event.id
-    session.add(event)
-    return event.id
 
 
 def span_keys(session: Session, span_ids: list[int]) -> dict[int, tuple[int, int, str]]:
@@ -267,26 +257,27 @@ class SuggestionStore(AnnotationStore):
             raise InvariantError(
                 f"{verb}: this suggestion is {taken} already; undo (u) to decide it again"
             )
-        span: models.Span | None = None
+        span: SpanInfo | None = None
         if accept:
             batch, span = self._apply_suggestion(session, annotation, suggestion, batch)
         decision = "accepted" if accept else "rejected"
         span_id = None if span is None else span.id
-        session.add(
-            models.Decision(
-                suggestion_id=suggestion_id,
-                annotator_id=annotation.annotator_id,
-                decision=decision,
-                span_id=span_id,
-            )
+        session.connection().execute(
+            _INSERT_DECISION,
+            {
+                "suggestion_id": suggestion_id,
+                "annotator_id": annotation.annotator_id,
+                "decision": decision,
+                "span_id": span_id,
+                "at": models.now(),
+            },
         )
         event = self.log(
             session, annotation, f"suggestion.{verb}", "decision", suggestion_id, None,
             {"decision": decision, "span_id": span_id}, batch=batch,
         )  # fmt: skip
-        batch = _head(session, event, batch)
-        decided = Decided(_info(suggestion, decision), None if span is None else span_info(span))
-        return decided, batch
+        batch = head_event(session, event, batch)
+        return Decided(_info(suggestion, decision), span), batch
 
     def _apply_suggestion(
         self,
@@ -294,7 +285,7 @@ class SuggestionStore(AnnotationStore):
         annotation: models.Annotation,
         suggestion: models.Suggestion,
         batch: int | None,
-    ) -> tuple[int | None, models.Span | None]:
+    ) -> tuple[int | None, SpanInfo | None]:
         """Apply an accepted suggestion as part of the change whose first event is ``batch``
         (None: it starts one); that first event (still None if nothing changed) and the span
         it gave (for a span suggestion)."""
@@ -317,11 +308,11 @@ class SuggestionStore(AnnotationStore):
                 .where(col(models.Span.label) == span.label)
             ).first()
             if existing is not None:
-                return batch, existing
+                return batch, span_info(existing)
             document = self.document(annotation.document_id)
             tokens = self.check_span(document, span.start, span.end, "accept")
             row, event = self._insert_span(session, annotation, span, tokens, batch=batch)
-            return _head(session, event, batch), row
+            return head_event(session, event, batch), row
         field = "stance" if suggestion.kind == "stance" else "topics"
         self.check_labels(
             None, suggestion.label if field == "stance" else None,
@@ -361,7 +352,7 @@ class SuggestionStore(AnnotationStore):
             session, annotation, f"doc.{field}", "annotation", annotation.id, before, changes,
             batch=batch,
         )  # fmt: skip
-        return _head(session, event, batch)
+        return head_event(session, event, batch)
 
     def add_suggestions(
         self,
