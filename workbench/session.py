@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
+
 from workbench.models import GOLD, note_problem
-from workbench.nlp import Tokenization
+from workbench.nlp import Index, Tokenization
 from workbench.review import Candidate, Votes, majority_plan, span_key
 from workbench.routing import route_next, routes
 from workbench.store import (
@@ -151,8 +153,8 @@ class AnnotationSession:
         self.suggestions: list[SuggestionInfo] = []
         """The document's suggestions with this annotator's decisions, as last read (after
         each change when there are any: an undo may take a decision back)."""
-        self._pending: list[SuggestionInfo] = []
-        self._pending_of: list[SuggestionInfo] | None = None
+        self._undecided_cache = _Undecided.of([])
+        self._undecided_of: list[SuggestionInfo] | None = None
 
     # -- opening and saving -------------------------------------------------------------------
 
@@ -425,24 +427,29 @@ class AnnotationSession:
     def pending_suggestions(self) -> list[SuggestionInfo]:
         """The span suggestions this annotator has not decided, by position (worked out once
         per reading of the suggestions: the cursor asks on every move)."""
-        suggestions = self.suggestions
-        if self._pending_of is not suggestions:
-            self._pending = [
-                s
-                for s in suggestions
-                if s.kind == "span" and s.decision is None and s.token_start is not None
-            ]
-            self._pending_of = suggestions
-        return self._pending
+        return self._undecided().spans
 
     def suggestion_at(self, token: int) -> SuggestionInfo | None:
         """The pending span suggestion over ``token`` (the shortest, if several)."""
-        over = [
-            s
-            for s in self.pending_suggestions
-            if (s.token_start or 0) <= token < (s.token_end or 0)
-        ]
-        return min(over, key=lambda s: (s.token_end or 0) - (s.token_start or 0), default=None)
+        undecided = self._undecided()
+        over = np.flatnonzero((undecided.starts <= token) & (undecided.ends > token))
+        if not len(over):
+            return None
+        spans = undecided.spans
+        return min((spans[i] for i in over.tolist()), key=_token_length)
+
+    @property
+    def document_suggestions(self) -> list[SuggestionInfo]:
+        """The stance and topic suggestions this annotator has not decided, best score first
+        (one without a score counts as certain)."""
+        return self._undecided().document
+
+    def _undecided(self) -> _Undecided:
+        suggestions = self.suggestions
+        if self._undecided_of is not suggestions:
+            self._undecided_cache = _Undecided.of(suggestions)
+            self._undecided_of = suggestions
+        return self._undecided_cache
 
     def step_suggestion(self, cursor: int, step: int) -> SuggestionInfo | Refused:
         """The next (``step`` 1) or previous (-1) pending span suggestion from ``cursor``."""
@@ -492,13 +499,6 @@ class AnnotationSession:
             return store.get_annotation(annotation)
 
         return Change(f"accepted {len(chosen)} suggestions", write)
-
-    @property
-    def document_suggestions(self) -> list[SuggestionInfo]:
-        """The stance and topic suggestions this annotator has not decided, best score first
-        (one without a score counts as certain)."""
-        pending = [s for s in self.suggestions if s.kind != "span" and s.decision is None]
-        return sorted(pending, key=lambda s: -(1.0 if s.score is None else s.score))
 
     def _document_pending(self, kind: str) -> list[SuggestionInfo]:
         return [s for s in self.document_suggestions if s.kind == kind]
@@ -703,6 +703,40 @@ def _redecided(
         s if decisions.get(s.id) == s.decision else replace(s, decision=decisions.get(s.id))
         for s in suggestions
     ]
+
+
+@dataclass(frozen=True)
+class _Undecided:
+    """The suggestions an annotator has not decided, as the keys and the screen ask for them."""
+
+    spans: list[SuggestionInfo]
+    """Span suggestions (on tokens), by position."""
+    starts: Index
+    ends: Index
+    """Their first and past-the-last tokens."""
+    document: list[SuggestionInfo]
+    """Stance and topic suggestions, best score first (none counts as certain)."""
+
+    @classmethod
+    def of(cls, suggestions: Sequence[SuggestionInfo]) -> _Undecided:
+        spans = [
+            s
+            for s in suggestions
+            if s.kind == "span" and s.decision is None and s.token_start is not None
+        ]
+        document = [s for s in suggestions if s.kind != "span" and s.decision is None]
+        document.sort(key=lambda s: -(1.0 if s.score is None else s.score))
+        count = len(spans)
+        return cls(
+            spans,
+            np.fromiter((s.token_start or 0 for s in spans), dtype=np.int64, count=count),
+            np.fromiter((s.token_end or 0 for s in spans), dtype=np.int64, count=count),
+            document,
+        )
+
+
+def _token_length(suggestion: SuggestionInfo) -> int:
+    return (suggestion.token_end or 0) - (suggestion.token_start or 0)
 
 
 def _merge(annotation: AnnotationInfo, span: SpanInfo, *, removes: bool) -> AnnotationInfo:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
+from itertools import compress, count
+from operator import is_not
 
 import numpy as np
 
 from workbench.nlp import Index
 from workbench.store.records import SpanInfo
+
+_FEW = 32
+"""Up to this many spans added or taken away, :meth:`SpanIndex.replaced` edits the index it
+has instead of sorting every span again."""
+
+
+def _same_run(a: tuple[SpanInfo, ...], b: tuple[SpanInfo, ...]) -> int:
+    """How many spans ``a`` and ``b`` start with that are the same objects."""
+    return next(compress(count(), map(is_not, a, b)), min(len(a), len(b)))
+
+
+def _order(span: SpanInfo) -> tuple[int, int, int]:
+    return span.token_start, -span.token_end, span.id
 
 
 def _depth_key(span: SpanInfo) -> tuple[int, int, int]:
@@ -21,9 +37,7 @@ class SpanIndex:
     thousand spans, independent of the document's length)."""
 
     def __init__(self, spans: Iterable[SpanInfo] = ()) -> None:
-        self.spans: tuple[SpanInfo, ...] = tuple(
-            sorted(spans, key=lambda s: (s.token_start, -s.token_end, s.id))
-        )
+        self.spans: tuple[SpanInfo, ...] = tuple(sorted(spans, key=_order))
         """The spans, by start (then longest first)."""
         self._starts: Index = np.fromiter(
             (s.token_start for s in self.spans), dtype=np.int64, count=len(self.spans)
@@ -64,6 +78,57 @@ class SpanIndex:
             ):
                 del subset._by_id[span.id]
         return subset
+
+    def replaced(self, spans: Iterable[SpanInfo]) -> tuple[SpanIndex, list[SpanInfo]]:
+        """The index of ``spans``, and the spans that are in only one of it and this one (by
+        identity: what a redraw must cover). A save changes a span or two of a thousand and
+        keeps every other object, so the index is edited rather than sorted again."""
+        spans = tuple(spans)
+        old = self.spans
+        # The usual save: the same spans in the same order but for a few in one place, found
+        # from both ends by identity at C speed.
+        head = _same_run(old, spans)
+        tail = _same_run(old[head:][::-1], spans[head:][::-1])
+        gone, added = old[head : len(old) - tail], spans[head : len(spans) - tail]
+        if len(gone) + len(added) > _FEW:
+            mine, theirs = set(map(id, old)), set(map(id, spans))
+            if len(mine) != len(old) or len(theirs) != len(spans):
+                # One object twice (marks can be): sort them all again.
+                fresh = SpanIndex(spans)
+                return fresh, fresh.changed(self)
+            gone = tuple(s for s in old if id(s) not in theirs)
+            added = tuple(s for s in spans if id(s) not in mine)
+            if len(gone) + len(added) > _FEW:
+                fresh = SpanIndex(spans)
+                return fresh, [*gone, *added]
+        index = self.without(gone).with_spans(added)
+        if gone and added:  # a span can move within the run: it is neither gone nor new
+            kept = set(map(id, gone)) & set(map(id, added))
+            gone = tuple(s for s in gone if id(s) not in kept)
+            added = tuple(s for s in added if id(s) not in kept)
+        return index, [*gone, *added]
+
+    def with_spans(self, added: Iterable[SpanInfo]) -> SpanIndex:
+        """This index and ``added`` too, each put in its place by bisection."""
+        added = list(added)
+        if not added:
+            return self
+        spans, starts, ends = list(self.spans), self._starts, self._ends
+        for span in added:
+            at = bisect.bisect_right(spans, _order(span), key=_order)
+            spans.insert(at, span)
+            starts = np.insert(starts, at, span.token_start)
+            ends = np.insert(ends, at, span.token_end)
+        grown = SpanIndex.__new__(SpanIndex)
+        grown.spans, grown._starts, grown._ends = tuple(spans), starts, ends
+        grown._by_id = dict(self._by_id)
+        for span in added:
+            held = grown._by_id.get(span.id)
+            if held is not None and held is not span:  # two objects, one id: as built anew
+                grown._by_id = {s.id: s for s in grown.spans}
+                break
+            grown._by_id[span.id] = span
+        return grown
 
     def __len__(self) -> int:
         return len(self.spans)

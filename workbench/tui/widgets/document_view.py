@@ -238,9 +238,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     def set_spans(self, spans: Iterable[SpanInfo]) -> None:
         """Replace the spans; only the lines of spans that were added, removed or changed are
         re-painted."""
-        old = self._spans
-        self._spans = SpanIndex(spans)
-        self._repaint(self._spans.changed(old))
+        self._spans, changed = self._spans.replaced(spans)
+        self._repaint(changed)
         self._refocus()
 
     def set_marks(self, ranges: Iterable[tuple[int, int] | tuple[int, int, str]]) -> None:

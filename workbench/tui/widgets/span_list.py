@@ -144,10 +144,10 @@ class SpanList(Widget, can_focus=True):
 
     def _move_to_key(self, key: Hashable) -> bool:
         if self._index_of is None:  # one pass per change of the rows, not one per lookup
-            key_of = self.row_key
-            self._index_of = {}
-            for i, row in enumerate(self._spans):
-                self._index_of.setdefault(key_of(row), i)
+            rows = self._spans
+            # Built from the last row back, so that a key met twice keeps its first row.
+            keys = map(self.row_key, reversed(rows))
+            self._index_of = dict(zip(keys, range(len(rows) - 1, -1, -1), strict=True))
         index = self._index_of.get(key)
         if index is None:
             return False
