@@ -153,8 +153,10 @@ class AnnotationSession:
         self.suggestions: list[SuggestionInfo] = []
         """The document's suggestions with this annotator's decisions, as last read (after
         each change when there are any: an undo may take a decision back)."""
-        self._undecided_cache = _Undecided.of([])
-        self._undecided_of: list[SuggestionInfo] | None = None
+        self._undecided_pair: tuple[list[SuggestionInfo] | None, _Undecided] = (
+            None,
+            _Undecided.of([]),
+        )
 
     # -- opening and saving -------------------------------------------------------------------
 
@@ -199,7 +201,11 @@ class AnnotationSession:
         def job() -> Saved:
             result = change.write(self.store, annotation_id)
             if change.decides is not None:
-                self.suggestions = _decided(self.suggestions, *change.decides)
+                decided = _decided(self.suggestions, *change.decides)
+                # The undecided ones less this one, worked out here (not again from all of
+                # them on the UI thread), set before the list they belong to.
+                self._undecided_pair = (decided, self._undecided().deciding(change.decides[0]))
+                self.suggestions = decided
             elif change.suggests or isinstance(result, UndoResult):
                 # New suggestions, or an undo that may take back a decision or some suggestions.
                 self.suggestions = self.store.suggestions(self.document_id, self.annotator.id)
@@ -438,6 +444,18 @@ class AnnotationSession:
         spans = undecided.spans
         return min((spans[i] for i in over.tolist()), key=_token_length)
 
+    def decided_since(self, before: list[SuggestionInfo]) -> list[SuggestionInfo] | None:
+        """The pending span suggestions of ``before`` (an earlier :attr:`pending_suggestions`)
+        that are pending no more, if some were only taken away since; None if others came
+        (an undo, a new reading). Compared by identity: a decision keeps every other
+        suggestion's object."""
+        after = self._undecided()
+        if after.decided is not None and after.decided[0] is before:
+            return [after.decided[1]]  # one decision since: known without comparing
+        kept = {id(s) for s in after.spans}
+        gone = [s for s in before if id(s) not in kept]
+        return gone if len(before) - len(gone) == len(after.spans) else None
+
     @property
     def document_suggestions(self) -> list[SuggestionInfo]:
         """The stance and topic suggestions this annotator has not decided, best score first
@@ -445,11 +463,14 @@ class AnnotationSession:
         return self._undecided().document
 
     def _undecided(self) -> _Undecided:
+        # One attribute for the list and what was worked out from it: the writer thread sets
+        # it, and a reader never pairs one list with another's.
         suggestions = self.suggestions
-        if self._undecided_of is not suggestions:
-            self._undecided_cache = _Undecided.of(suggestions)
-            self._undecided_of = suggestions
-        return self._undecided_cache
+        of, undecided = self._undecided_pair
+        if of is not suggestions:
+            undecided = _Undecided.of(suggestions)
+            self._undecided_pair = (suggestions, undecided)
+        return undecided
 
     def step_suggestion(self, cursor: int, step: int) -> SuggestionInfo | Refused:
         """The next (``step`` 1) or previous (-1) pending span suggestion from ``cursor``."""
@@ -716,6 +737,24 @@ class _Undecided:
     """Their first and past-the-last tokens."""
     document: list[SuggestionInfo]
     """Stance and topic suggestions, best score first (none counts as certain)."""
+
+    decided: tuple[list[SuggestionInfo], SuggestionInfo] | None = None
+    """Made by :meth:`deciding`: the span suggestions before, and the one decided."""
+
+    def deciding(self, suggestion_id: int) -> _Undecided:
+        """These less the suggestion ``suggestion_id``, now decided."""
+        spans = self.spans
+        at = next((i for i, s in enumerate(spans) if s.id == suggestion_id), None)
+        if at is None:  # a stance or topic suggestion
+            document = [s for s in self.document if s.id != suggestion_id]
+            return replace(self, document=document, decided=None)
+        return _Undecided(
+            [*spans[:at], *spans[at + 1 :]],
+            np.delete(self.starts, at),
+            np.delete(self.ends, at),
+            self.document,
+            (spans, spans[at]),
+        )
 
     @classmethod
     def of(cls, suggestions: Sequence[SuggestionInfo]) -> _Undecided:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from workbench.session import AnnotationSession, Change, Confirm, Refused, ReviewSession
-from workbench.store import AnnotationInfo, NewDocument, SpanInfo, Store
+from workbench.store import AnnotationInfo, NewDocument, SpanInfo, Store, SuggestionInfo
 from workbench.store.maintenance import check_database
 
 TEXT = "Xi Jinping met Vladimir Putin in Moscow.\n\nTrade rose 26% last year."
@@ -237,6 +237,57 @@ def test_the_sessions_suggestions_match_the_database_after_each_decision(
     assert agrees() == ["edited", "rejected"]  # the accepted span changed since
     saved(session.apply(session.label("FACT", None, span.token_start, session.state.spans[0])))
     assert agrees() == ["accepted", "rejected"]
+
+
+def test_what_is_pending_after_each_decision_is_what_a_fresh_reading_finds(
+    session: AnnotationSession, store: Store
+) -> None:
+    from workbench.store import NewSuggestion
+
+    document = store.document_by_name("summit")
+    putin = TEXT.index("Vladimir Putin")
+    stance = store.scheme.stance[0].name
+    store.add_suggestions(
+        "patterns:test",
+        [
+            NewSuggestion(document, "FACT", start=0, end=10, score=0.9),
+            NewSuggestion(document, "QUOTE", start=putin, end=putin + 14),
+            NewSuggestion(document, "FACT", start=putin, end=putin + 8, score=0.4),
+            NewSuggestion(document, stance, kind="stance", score=0.7),
+        ],
+    )
+    session.open()
+
+    def check(before: list[SuggestionInfo], decided: list[SuggestionInfo] | None) -> None:
+        fresh = AnnotationSession(store, session.annotator, document)
+        fresh.open()
+        assert session.pending_suggestions == fresh.pending_suggestions
+        assert session.document_suggestions == fresh.document_suggestions
+        for token in range(len(fresh.document.tokens) if fresh.document else 0):
+            assert session.suggestion_at(token) == fresh.suggestion_at(token)
+        assert session.decided_since(before) == decided
+
+    pending = session.pending_suggestions
+    first = next(s for s in pending if s.start == 0)
+    longer = next(s for s in pending if s.label == "QUOTE")
+    shorter = next(s for s in pending if s.start == putin and s.label == "FACT")
+    assert session.suggestion_at(longer.token_start or 0) == shorter  # the shorter of two
+    before = session.pending_suggestions
+    saved(session.apply(session.accept_suggestion(shorter)))
+    check(before, [shorter])
+    before = session.pending_suggestions
+    saved(session.apply(session.reject_suggestion(first)))
+    check(before, [first])
+    before = session.pending_suggestions
+    (offered,) = session.document_suggestions
+    saved(session.apply(session.reject_suggestion(offered)))
+    check(before, [])  # no span suggestion went
+    before = session.pending_suggestions
+    session.apply(session.undo())  # the stance suggestion is pending again: all read anew
+    check(before, None)
+    session.apply(session.undo())  # and the first span suggestion
+    check(before, None)
+    assert len(session.pending_suggestions) == 2
 
 
 def test_a_rejection_alone_begins_the_document(session: AnnotationSession, store: Store) -> None:

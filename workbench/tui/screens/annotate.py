@@ -27,16 +27,6 @@ def read_session(store: Store, annotator: AnnotatorInfo, document_id: int) -> An
     return session
 
 
-def _decided_since(
-    before: list[SuggestionInfo], after: list[SuggestionInfo]
-) -> list[SuggestionInfo] | None:
-    """The pending suggestions of ``before`` that ``after`` no longer has, if it only lost some
-    (compared by identity: a decision keeps every other suggestion's object); else None."""
-    kept = {id(s) for s in after}
-    gone = [s for s in before if id(s) not in kept]
-    return gone if len(before) - len(gone) == len(after) else None
-
-
 SUGGESTION_KEYS = Binding.Group("Suggestion", compact=True)
 """The footer shows the suggestion keys as one group, and only while some are pending."""
 SUGGESTION_ACTIONS = frozenset(
@@ -118,7 +108,7 @@ class AnnotateScreen(EditingScreen):
         pending = self.session.pending_suggestions if shown else []
         if fresh or pending is not self._marked:  # the same list until a suggestion changes
             old, self._marked = self._marked, pending
-            gone = None if fresh or old is None else _decided_since(old, pending)
+            gone = None if fresh or old is None else self.session.decided_since(old)
             marks = pending if gone is None else gone
             ranges = ((s.token_start or 0, s.token_end or 0, s.label) for s in marks)
             if gone is None:
