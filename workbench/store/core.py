@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import CursorResult, Table, bindparam, insert, update
+from sqlalchemy import CursorResult, Row, Table, bindparam, insert, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from workbench import models
@@ -31,6 +33,15 @@ _DISCARD_REDO = (
     .where(EVENT.c.state == models.EVENT_UNDONE)
     .values(state=models.EVENT_DISCARDED)
 )
+ANNOTATION: Table = models.Annotation.__table__  # type: ignore[attr-defined]
+_TOUCH = (
+    update(ANNOTATION)
+    .where(ANNOTATION.c.id == bindparam("annotation"))
+    .values(updated_at=bindparam("at"))
+)
+_BEGIN = _TOUCH.values(status="in_progress")
+META: Table = models.Meta.__table__  # type: ignore[attr-defined]
+_SCHEME_TEXT = sa_select(META.c.value).where(META.c.key == SCHEME_KEY)
 _HEAD_EVENT = (
     update(EVENT).where(EVENT.c.id == bindparam("event")).values(target_id=bindparam("event"))
 )
@@ -48,7 +59,7 @@ def loads_topics(text: str | None) -> tuple[str, ...]:
     return tuple(orjson.loads(text))
 
 
-def span_info(row: models.Span) -> SpanInfo:
+def span_info(row: models.Span | Row[Any]) -> SpanInfo:
     """The record of a span row."""
     assert row.id is not None
     return SpanInfo(
@@ -163,14 +174,14 @@ class StoreBase:
         in the database were renamed or merged since this store read them, so a screen left
         open during ``workbench labels rename`` cannot write the old names back."""
         row = self.annotation_row(session, annotation_id)
-        stored = session.get(models.Meta, SCHEME_KEY)
-        if stored is None or self._scheme_seen == (id(self.scheme), stored.value):
+        stored: str | None = session.connection().execute(_SCHEME_TEXT).scalar()
+        if stored is None or self._scheme_seen == (id(self.scheme), stored):
             return row  # the text last found to be this scheme: no parsing on every key
-        in_force = parse_scheme(orjson.loads(stored.value), "the scheme stored in the database")
+        in_force = parse_scheme(orjson.loads(stored), "the scheme stored in the database")
         if in_force.to_dict() != self.scheme.to_dict():
             # Short enough for the status line at 80 columns; `labels history` tells the rest.
             raise InvariantError("labels were renamed or merged meanwhile: quit and reopen")
-        self._scheme_seen = (id(self.scheme), stored.value)
+        self._scheme_seen = (id(self.scheme), stored)
         return row
 
     @staticmethod
@@ -247,16 +258,18 @@ def check_annotator_name(name: str, where: str = "annotator") -> str:
 
 
 def touch(session: Session, annotation: models.Annotation, *, auto_status: bool = True) -> None:
-    """Mark an annotation as changed now; a first change moves it from todo to in progress."""
-    annotation.updated_at = models.now()
+    """Mark an annotation as changed now; a first change moves it from todo to in progress.
+    Written at once (the row object is told so, and has nothing left to flush for it)."""
+    assert annotation.id is not None
+    at = models.now()
+    connection = session.connection()
     if auto_status and annotation.status == "todo":
-        assert annotation.id is not None
-        session.connection().execute(
+        connection.execute(
             _INSERT_EVENT,
             {
                 "annotation_id": annotation.id,
                 "annotator_id": annotation.annotator_id,
-                "at": models.now(),
+                "at": at,
                 "action": "status.auto",
                 "entity": "annotation",
                 "entity_id": annotation.id,
@@ -266,8 +279,11 @@ def touch(session: Session, annotation: models.Annotation, *, auto_status: bool 
                 "target_id": None,
             },
         )
-        annotation.status = "in_progress"
-    session.add(annotation)
+        connection.execute(_BEGIN, {"annotation": annotation.id, "at": at})
+        set_committed_value(annotation, "status", "in_progress")
+    else:
+        connection.execute(_TOUCH, {"annotation": annotation.id, "at": at})
+    set_committed_value(annotation, "updated_at", at)
 
 
 def spans_of(session: Session, annotation_id: int) -> list[models.Span]:

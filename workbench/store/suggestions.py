@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists, insert
+from sqlalchemy import Row, Table, bindparam, delete, exists, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,28 @@ MAX_SOURCE_LENGTH = 128
 
 OCCURRENCES = "occurrences"
 """The source of suggestions made from labelled spans' other occurrences."""
-_INSERT_DECISION = insert(models.Decision.__table__)  # type: ignore[attr-defined]
+SUGGESTION: Table = models.Suggestion.__table__  # type: ignore[attr-defined]
+DECISION: Table = models.Decision.__table__  # type: ignore[attr-defined]
+SPAN: Table = models.Span.__table__  # type: ignore[attr-defined]
+_INSERT_DECISION = insert(DECISION)
+# The accept and reject keys' reads, built once (Core rows: no ORM objects to make).
+_FIND_SUGGESTION = (
+    sa_select(SUGGESTION, DECISION.c.decision.label("taken"))
+    .outerjoin(
+        DECISION,
+        (DECISION.c.suggestion_id == SUGGESTION.c.id)
+        & (DECISION.c.annotator_id == bindparam("annotator")),
+    )
+    .where(SUGGESTION.c.id == bindparam("suggestion"))
+)
+_FIND_SPAN = (
+    sa_select(SPAN)
+    .where(SPAN.c.annotation_id == bindparam("annotation"))
+    .where(SPAN.c.start == bindparam("start"))
+    .where(SPAN.c.end == bindparam("end"))
+    .where(SPAN.c.label == bindparam("label"))
+    .limit(1)
+)
 
 
 class NewSuggestion(NamedTuple):
@@ -124,7 +145,7 @@ def _decisions_in(session: Session, document_id: int, annotator_id: int | None) 
     }
 
 
-def _info(row: models.Suggestion, decision: str | None) -> SuggestionInfo:
+def _info(row: models.Suggestion | Row[Any], decision: str | None) -> SuggestionInfo:
     assert row.id is not None
     return SuggestionInfo(
         id=row.id,
@@ -240,19 +261,17 @@ class SuggestionStore(AnnotationStore):
         event is ``batch`` (None: a change of its own); what it did and the change's first
         event. It flushes only where it needs a new row's id: this is the accept key's path."""
         verb = "accept" if accept else "reject"
-        found = session.exec(
-            select(models.Suggestion, models.Decision.decision)
-            .outerjoin(
-                models.Decision,
-                (col(models.Decision.suggestion_id) == col(models.Suggestion.id))
-                & (col(models.Decision.annotator_id) == annotation.annotator_id),
+        suggestion = (
+            session.connection()
+            .execute(
+                _FIND_SUGGESTION,
+                {"suggestion": suggestion_id, "annotator": annotation.annotator_id},
             )
-            .where(col(models.Suggestion.id) == suggestion_id)
-        ).first()
-        if found is None or found[0].document_id != annotation.document_id:
+            .first()
+        )
+        if suggestion is None or suggestion.document_id != annotation.document_id:
             raise NotFoundError(f"{verb}: no such suggestion on this document")
-        suggestion = found[0]
-        taken: str | None = found[1]  # None: no decision joined (the outer join's empty side)
+        taken: str | None = suggestion.taken  # None: no decision (the outer join's empty side)
         if taken is not None:
             raise InvariantError(
                 f"{verb}: this suggestion is {taken} already; undo (u) to decide it again"
@@ -283,7 +302,7 @@ class SuggestionStore(AnnotationStore):
         self,
         session: Session,
         annotation: models.Annotation,
-        suggestion: models.Suggestion,
+        suggestion: Row[Any],
         batch: int | None,
     ) -> tuple[int | None, SpanInfo | None]:
         """Apply an accepted suggestion as part of the change whose first event is ``batch``
@@ -300,13 +319,19 @@ class SuggestionStore(AnnotationStore):
                 tuple(loads_topics(suggestion.topics)),
             )
             self.check_labels(span.label, span.stance, span.topics, "accept")
-            existing = session.exec(
-                select(models.Span)
-                .where(col(models.Span.annotation_id) == annotation.id)
-                .where(col(models.Span.start) == span.start)
-                .where(col(models.Span.end) == span.end)
-                .where(col(models.Span.label) == span.label)
-            ).first()
+            existing = (
+                session.connection()
+                .execute(
+                    _FIND_SPAN,
+                    {
+                        "annotation": annotation.id,
+                        "start": span.start,
+                        "end": span.end,
+                        "label": span.label,
+                    },
+                )
+                .first()
+            )
             if existing is not None:
                 return batch, span_info(existing)
             document = self.document(annotation.document_id)
